@@ -1,0 +1,489 @@
+//! Input rules for provider and resource attributes, as pure functions.
+//!
+//! Each check returns `Err(message)` with a sentence that names the offending value and states
+//! the rule, ready to become a diagnostic on the attribute's path. Nothing here performs I/O.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Shortest and longest OSS bucket name.
+pub const BUCKET_NAME_LEN: (usize, usize) = (3, 63);
+/// Shortest and longest RAM role name.
+pub const ROLE_NAME_LEN: (usize, usize) = (1, 64);
+/// Shortest and longest RAM policy name.
+pub const POLICY_NAME_LEN: (usize, usize) = (1, 128);
+/// Longest role description, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 1024;
+/// Allowed `max_session_duration` range in seconds (inclusive).
+pub const MAX_SESSION_DURATION_RANGE: (i64, i64) = (3600, 43200);
+/// Shortest and longest STS role session name.
+pub const SESSION_NAME_LEN: (usize, usize) = (2, 64);
+/// Allowed STS `session_expiration` range in seconds (inclusive).
+pub const SESSION_EXPIRATION_RANGE: (i64, i64) = (900, 3600);
+/// Accepted values of `signature_algorithm`.
+pub const SIGNATURE_ALGORITHMS: &[&str] = &["HMAC-SHA1", "ACS3-HMAC-SHA256"];
+
+fn is_lower_alnum(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+/// An OSS bucket name: 3-63 characters of lower-case letters, digits and hyphens, starting and
+/// ending with a letter or digit.
+pub fn validate_bucket_name(name: &str) -> Result<(), String> {
+    let bytes = name.as_bytes();
+    let (min, max) = BUCKET_NAME_LEN;
+    let ok = (min..=max).contains(&bytes.len())
+        && bytes.iter().all(|&b| is_lower_alnum(b) || b == b'-')
+        && bytes.first().copied().is_some_and(is_lower_alnum)
+        && bytes.last().copied().is_some_and(is_lower_alnum);
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "bucket name {name:?} must be {min}-{max} characters of lower-case letters, digits \
+             and hyphens, starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// The set of bucket names must not be empty (each name is checked by
+/// [`validate_bucket_name`]).
+pub fn validate_bucket_set_non_empty<T>(names: &BTreeSet<T>) -> Result<(), String> {
+    if names.is_empty() {
+        Err("bucket_names must contain at least one bucket name".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// Every name valid and at least one of them; the first problem found is reported.
+pub fn validate_bucket_names(names: &BTreeSet<String>) -> Result<(), String> {
+    validate_bucket_set_non_empty(names)?;
+    names.iter().try_for_each(|n| validate_bucket_name(n))
+}
+
+fn chars_in(name: &str, extra: &[u8]) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+}
+
+/// A RAM role name: 1-64 characters of letters, digits, `.` and `-`.
+pub fn validate_role_name(name: &str) -> Result<(), String> {
+    let (min, max) = ROLE_NAME_LEN;
+    if (min..=max).contains(&name.len()) && chars_in(name, b".-") {
+        Ok(())
+    } else {
+        Err(format!(
+            "role name {name:?} must be {min}-{max} characters of letters, digits, \".\" and \"-\""
+        ))
+    }
+}
+
+/// A RAM policy name: 1-128 characters of letters, digits and `-`.
+pub fn validate_policy_name(name: &str) -> Result<(), String> {
+    let (min, max) = POLICY_NAME_LEN;
+    if (min..=max).contains(&name.len()) && chars_in(name, b"-") {
+        Ok(())
+    } else {
+        Err(format!(
+            "policy name {name:?} must be {min}-{max} characters of letters, digits and \"-\""
+        ))
+    }
+}
+
+/// A role description: at most 1024 characters (Unicode scalar values, not bytes).
+pub fn validate_description(description: &str) -> Result<(), String> {
+    let count = description.chars().count();
+    if count <= DESCRIPTION_MAX_CHARS {
+        Ok(())
+    } else {
+        Err(format!(
+            "description must be at most {DESCRIPTION_MAX_CHARS} characters (got {count})"
+        ))
+    }
+}
+
+/// `max_session_duration`: 3600-43200 seconds.
+pub fn validate_max_session_duration(seconds: i64) -> Result<(), String> {
+    let (min, max) = MAX_SESSION_DURATION_RANGE;
+    if (min..=max).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(format!(
+            "max_session_duration {seconds} must be between {min} and {max} seconds"
+        ))
+    }
+}
+
+/// An STS role session name: 2-64 characters of letters, digits, `.`, `@`, `_` and `-`.
+pub fn validate_session_name(name: &str) -> Result<(), String> {
+    let (min, max) = SESSION_NAME_LEN;
+    if (min..=max).contains(&name.len()) && chars_in(name, b".@_-") {
+        Ok(())
+    } else {
+        Err(format!(
+            "session name {name:?} must be {min}-{max} characters of letters, digits, \".\", \
+             \"@\", \"_\" and \"-\""
+        ))
+    }
+}
+
+/// STS `session_expiration`: 900-3600 seconds.
+pub fn validate_session_expiration(seconds: i64) -> Result<(), String> {
+    let (min, max) = SESSION_EXPIRATION_RANGE;
+    if (min..=max).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(format!(
+            "session_expiration {seconds} must be between {min} and {max} seconds"
+        ))
+    }
+}
+
+/// A RAM role ARN: `acs:ram::<account id digits>:role/<role name>`.
+pub fn validate_role_arn(arn: &str) -> Result<(), String> {
+    let ok = arn
+        .strip_prefix("acs:ram::")
+        .and_then(|rest| rest.split_once(":role/"))
+        .is_some_and(|(account, role)| {
+            !account.is_empty()
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && validate_role_name(role).is_ok()
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "role ARN {arn:?} must have the form acs:ram::<account id>:role/<role name>, the \
+             account id being digits and the role name 1-64 characters of letters, digits, \".\" \
+             and \"-\""
+        ))
+    }
+}
+
+/// `signature_algorithm`: `HMAC-SHA1` or `ACS3-HMAC-SHA256` (exact spelling).
+pub fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
+    if SIGNATURE_ALGORITHMS.contains(&algorithm) {
+        Ok(())
+    } else {
+        Err(format!(
+            "signature_algorithm {algorithm:?} must be one of \"HMAC-SHA1\" or \"ACS3-HMAC-SHA256\""
+        ))
+    }
+}
+
+/// An endpoint URL: `https://host[:port][/path]`, or `http://` for loopback hosts only
+/// (`localhost`, `127.0.0.0/8`, `::1`), which is how the emulator is reached.
+pub fn validate_endpoint_url(url: &str) -> Result<(), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("endpoint {url:?} must be a URL starting with https://"))?;
+    let secure = if scheme.eq_ignore_ascii_case("https") {
+        true
+    } else if scheme.eq_ignore_ascii_case("http") {
+        false
+    } else {
+        return Err(format!(
+            "endpoint {url:?} must use https:// (http:// is allowed only for loopback hosts)"
+        ));
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    if authority.contains('@') {
+        return Err(format!(
+            "endpoint {url:?} must not contain user information"
+        ));
+    }
+    let host = parse_host(authority).map_err(|why| format!("endpoint {url:?} {why}"))?;
+    if !secure && !host.is_loopback() {
+        return Err(format!(
+            "endpoint {url:?} uses plain http://, which is allowed only for loopback hosts \
+             (localhost, 127.0.0.0/8, ::1); use https://"
+        ));
+    }
+    Ok(())
+}
+
+enum Host<'a> {
+    Name(&'a str),
+    Ip(IpAddr),
+}
+
+impl Host<'_> {
+    fn is_loopback(&self) -> bool {
+        match self {
+            Host::Name(name) => {
+                let name = name.strip_suffix('.').unwrap_or(name);
+                name.eq_ignore_ascii_case("localhost")
+            }
+            Host::Ip(IpAddr::V4(v4)) => v4.is_loopback(),
+            Host::Ip(IpAddr::V6(v6)) => {
+                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+        }
+    }
+}
+
+/// `host[:port]` or `[v6][:port]`.
+fn parse_host(authority: &str) -> Result<Host<'_>, &'static str> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (inside, after) = rest
+            .split_once(']')
+            .ok_or("has an unterminated IPv6 address")?;
+        let v6: Ipv6Addr = inside.parse().map_err(|_| "has an invalid IPv6 address")?;
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or("has garbage after the IPv6 address")?,
+            ),
+        };
+        (Host::Ip(IpAddr::V6(v6)), port)
+    } else {
+        let (name, port) = match authority.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (authority, None),
+        };
+        if name.is_empty() {
+            return Err("has no host");
+        }
+        let host = if let Ok(v4) = name.parse::<Ipv4Addr>() {
+            Host::Ip(IpAddr::V4(v4))
+        } else if name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            && !name.starts_with(['.', '-'])
+            && !name.contains("..")
+        {
+            Host::Name(name)
+        } else {
+            return Err("has an invalid host name");
+        };
+        (host, port)
+    };
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|p| p != 0);
+        if !valid {
+            return Err("has an invalid port (1-65535)");
+        }
+    }
+    Ok(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(r: Result<(), String>) -> bool {
+        r.is_ok()
+    }
+
+    #[test]
+    fn bucket_names() {
+        for good in [
+            "abc",
+            "a-b",
+            "0ab",
+            "my-bucket-123",
+            &"a".repeat(63),
+            "a1-9",
+        ] {
+            assert!(ok(validate_bucket_name(good)), "{good:?}");
+        }
+        for bad in [
+            "",
+            "ab",
+            &"a".repeat(64),
+            "Foo",
+            "-ab",
+            "ab-",
+            "a_b",
+            "a.b",
+            "a b",
+            "ab\u{e9}",
+            "abc\n",
+        ] {
+            assert!(!ok(validate_bucket_name(bad)), "{bad:?}");
+        }
+        let msg = validate_bucket_name("Foo").expect_err("invalid");
+        assert_eq!(
+            msg,
+            "bucket name \"Foo\" must be 3-63 characters of lower-case letters, digits and \
+             hyphens, starting and ending with a letter or digit"
+        );
+    }
+
+    #[test]
+    fn bucket_sets() {
+        let empty: BTreeSet<String> = BTreeSet::new();
+        assert!(validate_bucket_set_non_empty(&empty)
+            .expect_err("empty")
+            .contains("at least one"));
+        let one: BTreeSet<String> = ["abc".to_owned()].into();
+        assert!(ok(validate_bucket_set_non_empty(&one)));
+        assert!(ok(validate_bucket_names(&one)));
+        assert!(!ok(validate_bucket_names(&empty)));
+        let mixed: BTreeSet<String> = ["abc".to_owned(), "B-ad".to_owned()].into();
+        assert!(validate_bucket_names(&mixed)
+            .expect_err("bad member")
+            .contains("\"B-ad\""));
+    }
+
+    #[test]
+    fn role_names() {
+        for good in [
+            "a",
+            "Role.name-1",
+            &"R".repeat(64),
+            "AliyunContainerRegistryCustomizedOSSBucketRole",
+        ] {
+            assert!(ok(validate_role_name(good)), "{good:?}");
+        }
+        for bad in ["", &"R".repeat(65), "a_b", "a b", "a/b", "r\u{f6}le"] {
+            assert!(!ok(validate_role_name(bad)), "{bad:?}");
+        }
+        assert!(validate_role_name("a_b").expect_err("bad").contains("1-64"));
+    }
+
+    #[test]
+    fn policy_names() {
+        for good in [
+            "p",
+            "AliyunContainerRegistryCustomizedOSSBucketRolePolicy",
+            &"p".repeat(128),
+            "a-B-9",
+        ] {
+            assert!(ok(validate_policy_name(good)), "{good:?}");
+        }
+        for bad in ["", &"p".repeat(129), "a.b", "a_b", "a b"] {
+            assert!(!ok(validate_policy_name(bad)), "{bad:?}");
+        }
+        assert!(validate_policy_name("").expect_err("bad").contains("1-128"));
+    }
+
+    #[test]
+    fn descriptions() {
+        assert!(ok(validate_description("")));
+        assert!(ok(validate_description(&"x".repeat(1024))));
+        // Counted in characters, not bytes.
+        assert!(ok(validate_description(&"\u{4e2d}".repeat(1024))));
+        assert!(!ok(validate_description(&"x".repeat(1025))));
+        assert!(validate_description(&"\u{4e2d}".repeat(1025))
+            .expect_err("too long")
+            .contains("1024"));
+    }
+
+    #[test]
+    fn max_session_durations() {
+        for good in [3600, 3601, 43199, 43200] {
+            assert!(ok(validate_max_session_duration(good)), "{good}");
+        }
+        for bad in [i64::MIN, -1, 0, 3599, 43201, i64::MAX] {
+            assert!(!ok(validate_max_session_duration(bad)), "{bad}");
+        }
+        assert_eq!(
+            validate_max_session_duration(100).expect_err("bad"),
+            "max_session_duration 100 must be between 3600 and 43200 seconds"
+        );
+    }
+
+    #[test]
+    fn session_names() {
+        for good in ["ab", "terraform@alicr_1.x-y", &"s".repeat(64)] {
+            assert!(ok(validate_session_name(good)), "{good:?}");
+        }
+        for bad in ["", "a", &"s".repeat(65), "a b", "a/b", "a:b"] {
+            assert!(!ok(validate_session_name(bad)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn session_expirations() {
+        for good in [900, 901, 3599, 3600] {
+            assert!(ok(validate_session_expiration(good)), "{good}");
+        }
+        for bad in [0, 899, 3601, -900] {
+            assert!(!ok(validate_session_expiration(bad)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_arns() {
+        for good in [
+            "acs:ram::1234567890123456:role/terraform",
+            "acs:ram::1:role/a.b-C",
+        ] {
+            assert!(ok(validate_role_arn(good)), "{good:?}");
+        }
+        for bad in [
+            "",
+            "acs:ram::role/x",
+            "acs:ram:::role/x",
+            "acs:ram::12a:role/x",
+            "acs:ram::123:role/",
+            "acs:ram::123:user/x",
+            "acs:ram:cn-hangzhou:123:role/x",
+            "acs:ram::123:role/a_b",
+            &format!("acs:ram::1:role/{}", "r".repeat(65)),
+        ] {
+            assert!(!ok(validate_role_arn(bad)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn signature_algorithms() {
+        assert!(ok(validate_signature_algorithm("HMAC-SHA1")));
+        assert!(ok(validate_signature_algorithm("ACS3-HMAC-SHA256")));
+        for bad in ["", "hmac-sha1", "HMAC-SHA256", "v2"] {
+            assert!(!ok(validate_signature_algorithm(bad)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for good in [
+            "https://ram.aliyuncs.com",
+            "https://ram.aliyuncs.com/",
+            "HTTPS://sts.cn-hangzhou.aliyuncs.com:443/path?q=1",
+            "https://10.0.0.1:8443",
+            "https://[2001:db8::1]/",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://localhost:1",
+            "http://LOCALHOST.:65535/x",
+            "http://[::1]:9000",
+            "http://[::ffff:127.0.0.1]:9000",
+        ] {
+            assert!(ok(validate_endpoint_url(good)), "{good:?}");
+        }
+        for bad in [
+            "",
+            "ram.aliyuncs.com",
+            "ftp://ram.aliyuncs.com",
+            "http://ram.aliyuncs.com",
+            "http://10.0.0.1:8080",
+            "http://128.0.0.1",
+            "http://[::2]",
+            "http://localhost.evil.com",
+            "http://user@localhost",
+            "https://",
+            "https://:443",
+            "https://host:0",
+            "https://host:65536",
+            "https://host:",
+            "https://host:12a",
+            "https://[::1",
+            "https://[::1]x",
+            "https://bad_host",
+            "https://.host",
+        ] {
+            assert!(!ok(validate_endpoint_url(bad)), "{bad:?}");
+        }
+        assert!(validate_endpoint_url("http://example.com")
+            .expect_err("plain http")
+            .contains("loopback"));
+    }
+}
