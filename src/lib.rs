@@ -1,5 +1,28 @@
 //! terraform-provider-alicr: a Terraform provider (plugin protocol 6) that manages the RAM role
-//! Alibaba Cloud Container Registry needs to store images in a customer's own OSS buckets.
+//! Alibaba Cloud Container Registry Enterprise Edition needs to keep images in a customer's own
+//! OSS buckets, as one resource, `alicr_custom_oss_role`.
 //!
 //! # Layout
-//! (filled in as modules land)
+//! - [`launch`]: start-up and shutdown: cookie check, port, AutoMTLS, handshake line, serving.
+//! - [`plugin`]: the Terraform plugin protocol layer.
+//!   - [`plugin::proto`]: types generated from `proto/` (tfplugin6, go-plugin services).
+//!   - [`plugin::handshake`]: go-plugin's start-up contract (cookie, ports, handshake line).
+//!   - [`plugin::tls`]: AutoMTLS: self-signed server certificate, pinned client certificate.
+//!   - [`plugin::server`]: the gRPC server (provider, controller, stdio, health).
+//!   - [`plugin::value`]: Terraform's wire values (cty msgpack and JSON), the `Tri` state.
+//!   - [`plugin::typed`]: typed reading and writing of object values.
+//!   - [`plugin::schema`]: schema declarations (protocol message + value type from one source).
+//!   - [`plugin::diagnostics`]: diagnostics with attribute paths.
+//! - [`provider`]: the provider service and its handlers.
+//!   - [`provider::config`]: the provider block.
+//!   - [`provider::resource`]: `alicr_custom_oss_role`: schema, model, validation, plan.
+//!   - [`provider::validation`]: the input rules (names, ranges, URLs).
+//! - [`policy`]: render, parse and compare the ACR policy and trust documents.
+//! - [`logging`]: hclog-style JSON logs on stderr, driven by `TF_LOG` / `TF_LOG_PROVIDER`.
+
+pub mod launch;
+pub mod logging;
+pub mod plugin;
+pub mod policy;
+pub mod provider;
+pub mod alicloud;

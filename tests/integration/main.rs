@@ -1,1 +1,6 @@
+//! The integration test binary: the provider through real `terraform`, the plugin protocol over
+//! real connections, and the Alibaba Cloud client against the RAM emulator.
 
+mod plugin_protocol;
+mod support;
+mod terraform_cli;

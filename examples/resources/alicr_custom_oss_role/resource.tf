@@ -1,0 +1,3 @@
+resource "alicr_custom_oss_role" "registry" {
+  bucket_names = ["acr-images-prod", "acr-images-staging"]
+}

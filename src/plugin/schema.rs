@@ -1,0 +1,140 @@
+//! Schema declarations: one description of each block that yields both the protocol's schema
+//! message (with descriptions for docs) and the value type used to decode its values.
+
+use std::collections::BTreeMap;
+
+use super::proto::tfplugin6 as pb;
+use super::value::Type;
+
+/// Whether Terraform or the user supplies an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    Computed,
+    OptionalComputed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: Type,
+    pub description: &'static str,
+    pub presence: Presence,
+    pub sensitive: bool,
+}
+
+impl Attribute {
+    pub fn new(name: &'static str, ty: Type, presence: Presence, description: &'static str) -> Self {
+        Attribute {
+            name,
+            ty,
+            description,
+            presence,
+            sensitive: false,
+        }
+    }
+
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    fn to_proto(&self) -> pb::schema::Attribute {
+        pb::schema::Attribute {
+            name: self.name.to_string(),
+            r#type: self.ty.to_json(),
+            description: self.description.to_string(),
+            description_kind: pb::StringKind::Markdown as i32,
+            required: self.presence == Presence::Required,
+            optional: matches!(
+                self.presence,
+                Presence::Optional | Presence::OptionalComputed
+            ),
+            computed: matches!(
+                self.presence,
+                Presence::Computed | Presence::OptionalComputed
+            ),
+            sensitive: self.sensitive,
+            ..Default::default()
+        }
+    }
+}
+
+/// A nested block written `name { ... }`, at most `max_items` times (0 = unbounded).
+#[derive(Debug, Clone)]
+pub struct NestedBlock {
+    pub name: &'static str,
+    pub block: Block,
+    pub max_items: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    pub description: &'static str,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+impl Block {
+    /// The object type of this block's values; nested blocks are lists of objects.
+    pub fn value_type(&self) -> Type {
+        let mut attrs: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.to_string(), a.ty.clone()))
+            .collect();
+        for nested in &self.blocks {
+            attrs.insert(
+                nested.name.to_string(),
+                Type::List(Box::new(nested.block.value_type())),
+            );
+        }
+        Type::Object(attrs)
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    fn to_proto(&self) -> pb::schema::Block {
+        pb::schema::Block {
+            version: 0,
+            attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
+            block_types: self
+                .blocks
+                .iter()
+                .map(|nested| pb::schema::NestedBlock {
+                    type_name: nested.name.to_string(),
+                    block: Some(nested.block.to_proto()),
+                    nesting: pb::schema::nested_block::NestingMode::List as i32,
+                    min_items: 0,
+                    max_items: nested.max_items,
+                })
+                .collect(),
+            description: self.description.to_string(),
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: false,
+        }
+    }
+}
+
+/// A versioned schema for a provider, resource or data source.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn to_proto(&self) -> pb::Schema {
+        pb::Schema {
+            version: self.version,
+            block: Some(self.block.to_proto()),
+        }
+    }
+
+    pub fn value_type(&self) -> Type {
+        self.block.value_type()
+    }
+}

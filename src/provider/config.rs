@@ -1,0 +1,253 @@
+//! The provider block: its schema, the typed configuration, and the rules checked at validate time.
+
+use crate::plugin::diagnostics::{AttributePath, Diagnostics};
+use crate::plugin::schema::{Attribute, Block, NestedBlock, Presence, Schema};
+use crate::plugin::typed::ObjectReader;
+use crate::plugin::value::{Tri, Type, Value};
+use crate::provider::validation;
+
+/// Region used when neither configuration nor environment names one.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
+pub fn schema() -> Schema {
+    use Presence::Optional;
+    let s = || Type::String;
+    let assume_role = Block {
+        description: "Assume a RAM role with STS `AssumeRole` on top of the base credentials.",
+        attributes: vec![
+            Attribute::new("role_arn", s(), Optional, "ARN of the role to assume, `acs:ram::<account>:role/<name>`. Environment: `ALIBABA_CLOUD_ROLE_ARN`."),
+            Attribute::new("session_name", s(), Optional, "Session name recorded in ActionTrail (2-64 of `A-Za-z0-9.@_-`). Environment: `ALIBABA_CLOUD_ROLE_SESSION_NAME`; default `terraform`."),
+            Attribute::new("session_expiration", Type::Number, Optional, "Lifetime of the temporary credentials in seconds, 900-3600 (default 3600)."),
+            Attribute::new("external_id", s(), Optional, "External ID the role's trust policy may require."),
+            Attribute::new("policy", s(), Optional, "A policy document (JSON) that further restricts the assumed role's permissions."),
+        ],
+        blocks: vec![],
+    };
+    let endpoints = Block {
+        description: "Override service endpoints, for private endpoints or the emulator.",
+        attributes: vec![
+            Attribute::new("ram", s(), Optional, "RAM endpoint URL (default `https://ram.aliyuncs.com`). `http://` is accepted only for loopback hosts."),
+            Attribute::new("sts", s(), Optional, "STS endpoint URL (default `https://sts.<region>.aliyuncs.com`). `http://` is accepted only for loopback hosts."),
+        ],
+        blocks: vec![],
+    };
+    Schema {
+        version: 0,
+        block: Block {
+            description: "The `alicr` provider manages the RAM role that Alibaba Cloud Container Registry Enterprise Edition needs to keep images in your own OSS buckets.",
+            attributes: vec![
+                Attribute::new("access_key", s(), Optional, "Access key ID. Environment: `ALIBABA_CLOUD_ACCESS_KEY_ID` or `ALICLOUD_ACCESS_KEY`."),
+                Attribute::new("secret_key", s(), Optional, "Access key secret. Environment: `ALIBABA_CLOUD_ACCESS_KEY_SECRET` or `ALICLOUD_SECRET_KEY`.").sensitive(),
+                Attribute::new("security_token", s(), Optional, "STS security token for temporary credentials. Environment: `ALIBABA_CLOUD_SECURITY_TOKEN` or `ALICLOUD_SECURITY_TOKEN`.").sensitive(),
+                Attribute::new("region", s(), Optional, "Region (default `cn-hangzhou`). RAM is global; STS uses the region. Environment: `ALIBABA_CLOUD_REGION` or `ALICLOUD_REGION`."),
+                Attribute::new("profile", s(), Optional, "Profile in the aliyun CLI configuration file. Environment: `ALIBABA_CLOUD_PROFILE` or `ALICLOUD_PROFILE`."),
+                Attribute::new("shared_credentials_file", s(), Optional, "Path of the aliyun CLI configuration file (default `~/.aliyun/config.json`). Environment: `ALIBABA_CLOUD_CREDENTIALS_FILE`."),
+                Attribute::new("ecs_role_name", s(), Optional, "RAM role of the ECS instance to take credentials from, through the instance metadata service. Environment: `ALIBABA_CLOUD_ECS_METADATA`."),
+                Attribute::new("max_retries", Type::Number, Optional, "How many times a throttled or transiently failed call is retried (default 5, at most 50)."),
+                Attribute::new("signature_algorithm", s(), Optional, "`HMAC-SHA1` (RPC signature 1.0, the default) or `ACS3-HMAC-SHA256` (signature V3)."),
+            ],
+            blocks: vec![
+                NestedBlock { name: "assume_role", block: assume_role, max_items: 1 },
+                NestedBlock { name: "endpoints", block: endpoints, max_items: 1 },
+            ],
+        },
+    }
+}
+
+/// `assume_role { ... }` as configured.
+#[derive(Clone, PartialEq, Default)]
+pub struct AssumeRoleConfig {
+    pub role_arn: Tri<String>,
+    pub session_name: Tri<String>,
+    pub session_expiration: Tri<i64>,
+    pub external_id: Tri<String>,
+    pub policy: Tri<String>,
+}
+
+/// The provider block as configured; secrets are redacted from `Debug`.
+#[derive(Clone, PartialEq, Default)]
+pub struct ProviderConfig {
+    pub access_key: Tri<String>,
+    pub secret_key: Tri<String>,
+    pub security_token: Tri<String>,
+    pub region: Tri<String>,
+    pub profile: Tri<String>,
+    pub shared_credentials_file: Tri<String>,
+    pub ecs_role_name: Tri<String>,
+    pub max_retries: Tri<i64>,
+    pub signature_algorithm: Tri<String>,
+    pub assume_role: Option<AssumeRoleConfig>,
+    pub endpoint_ram: Tri<String>,
+    pub endpoint_sts: Tri<String>,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |t: &Tri<String>| match t {
+            Tri::Known(_) => "<redacted>",
+            Tri::Null => "null",
+            Tri::Unknown => "unknown",
+        };
+        f.debug_struct("ProviderConfig")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("security_token", &redacted(&self.security_token))
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("ecs_role_name", &self.ecs_role_name)
+            .field("endpoint_ram", &self.endpoint_ram)
+            .field("endpoint_sts", &self.endpoint_sts)
+            .field("assume_role", &self.assume_role.as_ref().map(|a| &a.role_arn))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderConfig {
+    /// Reads the typed configuration; type errors come back as diagnostics.
+    pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        let mut reader = ObjectReader::new(value, AttributePath::default());
+        let mut config = ProviderConfig {
+            access_key: reader.get("access_key"),
+            secret_key: reader.get("secret_key"),
+            security_token: reader.get("security_token"),
+            region: reader.get("region"),
+            profile: reader.get("profile"),
+            shared_credentials_file: reader.get("shared_credentials_file"),
+            ecs_role_name: reader.get("ecs_role_name"),
+            max_retries: reader.get("max_retries"),
+            signature_algorithm: reader.get("signature_algorithm"),
+            ..Default::default()
+        };
+        let mut diagnostics = Diagnostics::new();
+        if let Some((block, path)) = reader.blocks("assume_role").into_iter().next() {
+            let mut inner = ObjectReader::new(block, path);
+            config.assume_role = Some(AssumeRoleConfig {
+                role_arn: inner.get("role_arn"),
+                session_name: inner.get("session_name"),
+                session_expiration: inner.get("session_expiration"),
+                external_id: inner.get("external_id"),
+                policy: inner.get("policy"),
+            });
+            diagnostics.extend(inner.finish());
+        }
+        if let Some((block, path)) = reader.blocks("endpoints").into_iter().next() {
+            let mut inner = ObjectReader::new(block, path);
+            config.endpoint_ram = inner.get("ram");
+            config.endpoint_sts = inner.get("sts");
+            diagnostics.extend(inner.finish());
+        }
+        diagnostics.extend(reader.finish());
+        if diagnostics.has_errors() {
+            Err(diagnostics)
+        } else {
+            Ok(config)
+        }
+    }
+
+    /// Checks every known value against its rule; unknown values are checked at apply time.
+    pub fn validate(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let mut check = |path: AttributePath, result: Result<(), String>, summary: &str| {
+            if let Err(rule) = result {
+                diags.error_at(path, summary, rule);
+            }
+        };
+        let root = AttributePath::root;
+        if let Tri::Known(n) = self.max_retries {
+            let rule = if (0..=50).contains(&n) {
+                Ok(())
+            } else {
+                Err(format!("max_retries must be between 0 and 50, got {n}"))
+            };
+            check(root("max_retries"), rule, "Invalid max_retries");
+        }
+        if let Tri::Known(alg) = &self.signature_algorithm {
+            check(
+                root("signature_algorithm"),
+                validation::validate_signature_algorithm(alg),
+                "Invalid signature_algorithm",
+            );
+        }
+        for (name, endpoint) in [("ram", &self.endpoint_ram), ("sts", &self.endpoint_sts)] {
+            if let Tri::Known(url) = endpoint {
+                check(
+                    root("endpoints").index(0).attribute(name),
+                    validation::validate_endpoint_url(url),
+                    "Invalid endpoint",
+                );
+            }
+        }
+        if let Some(assume) = &self.assume_role {
+            let at = |name: &str| root("assume_role").index(0).attribute(name);
+            if let Tri::Known(arn) = &assume.role_arn {
+                check(at("role_arn"), validation::validate_role_arn(arn), "Invalid role_arn");
+            }
+            if let Tri::Known(name) = &assume.session_name {
+                check(
+                    at("session_name"),
+                    validation::validate_session_name(name),
+                    "Invalid session_name",
+                );
+            }
+            if let Tri::Known(secs) = assume.session_expiration {
+                check(
+                    at("session_expiration"),
+                    validation::validate_session_expiration(secs),
+                    "Invalid session_expiration",
+                );
+            }
+        }
+        if self.access_key.is_known() != self.secret_key.is_known()
+            && !self.access_key.is_unknown()
+            && !self.secret_key.is_unknown()
+        {
+            let missing = if self.access_key.is_known() { "secret_key" } else { "access_key" };
+            diags.error_at(
+                root(missing),
+                "Incomplete static credentials",
+                "access_key and secret_key must be set together",
+            );
+        }
+        diags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::typed::ObjectBuilder;
+
+    fn config_value(endpoint: &str, retries: i64) -> Value {
+        let endpoints = ObjectBuilder::new().set("ram", endpoint).set_value("sts", Value::Null).build();
+        ObjectBuilder::new()
+            .set("access_key", "AK")
+            .set("secret_key", "very-secret")
+            .set("max_retries", retries)
+            .set_value("endpoints", Value::List(vec![endpoints]))
+            .build()
+    }
+
+    #[test]
+    fn reads_and_validates_the_provider_block() {
+        let config = ProviderConfig::from_value(&config_value("http://127.0.0.1:8080", 3)).unwrap();
+        assert_eq!(config.endpoint_ram, Tri::Known("http://127.0.0.1:8080".into()));
+        assert!(config.validate().is_empty());
+    }
+
+    #[test]
+    fn rejects_remote_plain_http_and_silly_retries_on_their_paths() {
+        let config = ProviderConfig::from_value(&config_value("http://ram.example.com", 99)).unwrap();
+        let diags = config.validate();
+        let paths: Vec<_> = diags.iter().filter_map(|d| d.path.clone()).collect();
+        assert!(paths.contains(&AttributePath::root("max_retries")));
+        assert!(paths.contains(&AttributePath::root("endpoints").index(0).attribute("ram")));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = ProviderConfig::from_value(&config_value("http://127.0.0.1:1", 1)).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+}

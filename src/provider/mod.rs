@@ -1,0 +1,382 @@
+//! The provider: the tfplugin6 service that dispatches Terraform's calls to the typed handlers of
+//! the provider block, the resource, the data source and the function.
+
+pub mod config;
+pub mod resource;
+pub mod validation;
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use crate::plugin::diagnostics::Diagnostics;
+use crate::plugin::proto::tfplugin6::{self as pb, provider_server::Provider};
+use crate::plugin::value::{self, Type, Value};
+use config::ProviderConfig;
+use resource::RoleModel;
+
+/// The provider's source address, as users write it in `required_providers`.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/alicr/alicr";
+
+/// The provider service; a cheap clonable handle over its shared state.
+#[derive(Clone, Default)]
+pub struct ProviderService {
+    state: Arc<State>,
+}
+
+#[derive(Default)]
+struct State {
+    config: RwLock<Option<Arc<ProviderConfig>>>,
+    /// Cancelled by `StopProvider`; replaced so the provider keeps serving afterwards.
+    stop: Mutex<CancellationToken>,
+}
+
+impl ProviderService {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The token in-flight operations watch; cancelled by `StopProvider`.
+    pub fn stop_token(&self) -> CancellationToken {
+        match self.state.stop.lock() {
+            Ok(token) => token.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+fn unknown_type(type_name: &str) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    diags.error(
+        "Unknown resource type",
+        format!("this provider has no resource or data source named {type_name:?}"),
+    );
+    diags
+}
+
+/// Decodes a `DynamicValue` (msgpack, or JSON when that is all Terraform sent).
+fn decode(dynamic: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+    let result = match dynamic {
+        None => return Ok(Value::Null),
+        Some(dv) if !dv.msgpack.is_empty() => value::decode_msgpack(&dv.msgpack, ty),
+        Some(dv) if !dv.json.is_empty() => value::decode_json(&dv.json, ty),
+        Some(_) => return Ok(Value::Null),
+    };
+    result.map_err(|error| {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Could not decode a value from Terraform",
+            format!("the provider could not read a value Terraform sent: {error}"),
+        );
+        diags
+    })
+}
+
+fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
+    value::encode_msgpack(value, ty)
+        .map(|msgpack| pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        })
+        .map_err(|error| {
+            let mut diags = Diagnostics::new();
+            diags.error(
+                "Could not encode a value for Terraform",
+                format!("internal error in the provider: {error}"),
+            );
+            diags
+        })
+}
+
+fn decode_role(dynamic: Option<&pb::DynamicValue>) -> Result<Option<RoleModel>, Diagnostics> {
+    let value = decode(dynamic, &resource::schema().value_type())?;
+    if matches!(value, Value::Null) {
+        return Ok(None);
+    }
+    RoleModel::from_value(&value).map(Some)
+}
+
+fn encode_role(model: Option<&RoleModel>) -> Result<pb::DynamicValue, Diagnostics> {
+    let ty = resource::schema().value_type();
+    match model {
+        Some(model) => encode(&model.to_value(), &ty),
+        None => encode(&Value::Null, &ty),
+    }
+}
+
+fn not_implemented(what: &str) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    diags.error(
+        format!("{what} is not implemented yet"),
+        "This build of terraform-provider-alicr can validate and plan alicr_custom_oss_role but not yet change or read it in Alibaba Cloud.",
+    );
+    diags
+}
+
+#[tonic::async_trait]
+impl Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: vec![pb::get_metadata::ResourceMetadata {
+                type_name: resource::TYPE_NAME.to_string(),
+            }],
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(config::schema().to_proto()),
+            resource_schemas: [(resource::TYPE_NAME.to_string(), resource::schema().to_proto())]
+                .into(),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let request = request.into_inner();
+        let diagnostics = decode(request.config.as_ref(), &config::schema().value_type())
+            .and_then(|value| ProviderConfig::from_value(&value))
+            .map(|config| config.validate())
+            .unwrap_or_else(|diags| diags);
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diagnostics.into_proto(),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diagnostics = if request.type_name == resource::TYPE_NAME {
+            match decode_role(request.config.as_ref()) {
+                Ok(Some(model)) => model.validate(),
+                Ok(None) => Diagnostics::new(),
+                Err(diags) => diags,
+            }
+        } else {
+            unknown_type(&request.type_name)
+        };
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diagnostics.into_proto(),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: unknown_type(&request.into_inner().type_name).into_proto(),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let result = if request.type_name != resource::TYPE_NAME {
+            Err(unknown_type(&request.type_name))
+        } else {
+            upgrade_state(request.raw_state.as_ref())
+        };
+        let (upgraded_state, diagnostics) = match result {
+            Ok(state) => (Some(state), Diagnostics::new()),
+            Err(diags) => (None, diags),
+        };
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diagnostics.into_proto(),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let request = request.into_inner();
+        let parsed = decode(request.config.as_ref(), &config::schema().value_type())
+            .and_then(|value| ProviderConfig::from_value(&value));
+        let diagnostics = match parsed {
+            Ok(config) => {
+                let diags = config.validate();
+                if !diags.has_errors() {
+                    tracing::debug!(terraform_version = %request.terraform_version, "provider configured");
+                    *self.state.config.write().await = Some(Arc::new(config));
+                }
+                diags
+            }
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diagnostics.into_proto(),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::read_resource::Response {
+            new_state: request.current_state,
+            diagnostics: not_implemented("Reading alicr_custom_oss_role").into_proto(),
+            private: request.private,
+            deferred: None,
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let result = plan_role(&request);
+        let mut response = pb::plan_resource_change::Response {
+            planned_private: request.prior_private,
+            ..Default::default()
+        };
+        match result {
+            Ok((planned_state, requires_replace)) => {
+                response.planned_state = Some(planned_state);
+                response.requires_replace = requires_replace;
+            }
+            Err(diags) => response.diagnostics = diags.into_proto(),
+        }
+        Ok(Response::new(response))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        Ok(Response::new(pb::apply_resource_change::Response {
+            new_state: request.prior_state,
+            diagnostics: not_implemented("Applying alicr_custom_oss_role").into_proto(),
+            ..Default::default()
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        _request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        Ok(Response::new(pb::import_resource_state::Response {
+            diagnostics: not_implemented("Importing alicr_custom_oss_role").into_proto(),
+            ..Default::default()
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        Ok(Response::new(pb::read_data_source::Response {
+            diagnostics: unknown_type(&request.into_inner().type_name).into_proto(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(pb::get_functions::Response::default()))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        Ok(Response::new(pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: format!("this provider has no function named {:?}", request.into_inner().name),
+                function_argument: None,
+            }),
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        tracing::info!("Terraform asked the provider to stop; cancelling in-flight operations");
+        let mut token = match self.state.stop.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        token.cancel();
+        *token = CancellationToken::new();
+        Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
+}
+
+/// Reads stored JSON state against the current schema (attributes that no longer exist are
+/// dropped) and hands it back as msgpack.
+fn upgrade_state(raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnostics> {
+    let ty = resource::schema().value_type();
+    let Some(raw) = raw.filter(|r| !r.json.is_empty()) else {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Unsupported state format",
+            "the stored state has no JSON form (legacy flatmap state is not supported)",
+        );
+        return Err(diags);
+    };
+    let value = value::decode_json(&raw.json, &ty).map_err(|error| {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Could not read the stored state",
+            format!("the state of alicr_custom_oss_role is not valid for this provider: {error}"),
+        );
+        diags
+    })?;
+    encode(&value, &ty)
+}
+
+fn plan_role(
+    request: &pb::plan_resource_change::Request,
+) -> Result<(pb::DynamicValue, Vec<pb::AttributePath>), Diagnostics> {
+    if request.type_name != resource::TYPE_NAME {
+        return Err(unknown_type(&request.type_name));
+    }
+    let prior = decode_role(request.prior_state.as_ref())?;
+    let Some(proposed) = decode_role(request.proposed_new_state.as_ref())? else {
+        // Destroy: the planned state is null.
+        return Ok((encode_role(None)?, Vec::new()));
+    };
+    let diags = proposed.validate();
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let plan = resource::plan(prior.as_ref(), &proposed);
+    Ok((
+        encode_role(Some(&plan.planned))?,
+        plan.requires_replace.iter().map(|p| p.to_proto()).collect(),
+    ))
+}

@@ -1,0 +1,321 @@
+//! The `alicr_custom_oss_role` resource: schema, typed model, validation and planning.
+//! (Apply, read and import talk to RAM; they live in `resource_ops`.)
+
+use std::collections::BTreeSet;
+
+use crate::plugin::diagnostics::{AttributePath, Diagnostics};
+use crate::plugin::schema::{Attribute, Block, Presence, Schema};
+use crate::plugin::typed::{ObjectBuilder, ObjectReader};
+use crate::plugin::value::{Tri, Type, Value};
+use crate::policy;
+use crate::provider::validation;
+
+pub const TYPE_NAME: &str = "alicr_custom_oss_role";
+pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
+
+pub fn schema() -> Schema {
+    use Presence::{Computed, Optional, OptionalComputed, Required};
+    let s = || Type::String;
+    Schema {
+        version: 0,
+        block: Block {
+            description: "The RAM role that Container Registry Enterprise Edition assumes to keep images in your own OSS buckets: the role, its trust policy for `cr.aliyuncs.com`, and the custom policy granting access to the buckets, attached to the role.",
+            attributes: vec![
+                Attribute::new("bucket_names", Type::Set(Box::new(Type::String)), Required, "OSS buckets the registry may use (at least one). Each must be a valid bucket name: 3-63 characters of lower-case letters, digits and hyphens, starting and ending with a letter or digit. Changing the set updates the policy in place."),
+                Attribute::new("role_name", s(), OptionalComputed, "Name of the RAM role (default `AliyunContainerRegistryCustomizedOSSBucketRole`, the name Container Registry looks for); 1-64 of `A-Za-z0-9.-`. Changing it replaces the role."),
+                Attribute::new("policy_name", s(), OptionalComputed, "Name of the custom policy (default `AliyunContainerRegistryCustomizedOSSBucketRolePolicy`); 1-128 of `A-Za-z0-9-`. Changing it replaces the role."),
+                Attribute::new("description", s(), Optional, "Description of the role, at most 1024 characters. Updated in place."),
+                Attribute::new("max_session_duration", Type::Number, OptionalComputed, "Maximum session duration of the role in seconds, 3600-43200 (default 3600). Updated in place."),
+                Attribute::new("force_detach_policies", Type::Bool, OptionalComputed, "On destroy, also detach policies that something else attached to the role (default `false`: destroy refuses and names them)."),
+                Attribute::new("id", s(), Computed, "The role name."),
+                Attribute::new("arn", s(), Computed, "ARN of the role, `acs:ram::<account>:role/<name>`."),
+                Attribute::new("role_id", s(), Computed, "RAM's ID of the role."),
+                Attribute::new("create_date", s(), Computed, "When the role was created (UTC, RFC 3339)."),
+                Attribute::new("policy_document", s(), Computed, "The custom policy's document (JSON), rendered from `bucket_names` and shown in the plan."),
+                Attribute::new("assume_role_policy_document", s(), Computed, "The role's trust policy (JSON): `cr.aliyuncs.com` may call `sts:AssumeRole`."),
+                Attribute::new("policy_version", s(), Computed, "The policy's default version (`v1`, `v2`, ...)."),
+            ],
+            blocks: vec![],
+        },
+    }
+}
+
+/// One `alicr_custom_oss_role`, as configured, planned or stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoleModel {
+    pub bucket_names: Tri<BTreeSet<String>>,
+    pub role_name: Tri<String>,
+    pub policy_name: Tri<String>,
+    pub description: Tri<String>,
+    pub max_session_duration: Tri<i64>,
+    pub force_detach_policies: Tri<bool>,
+    pub id: Tri<String>,
+    pub arn: Tri<String>,
+    pub role_id: Tri<String>,
+    pub create_date: Tri<String>,
+    pub policy_document: Tri<String>,
+    pub assume_role_policy_document: Tri<String>,
+    pub policy_version: Tri<String>,
+}
+
+impl RoleModel {
+    pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        let mut r = ObjectReader::new(value, AttributePath::default());
+        let model = RoleModel {
+            bucket_names: r.get("bucket_names"),
+            role_name: r.get("role_name"),
+            policy_name: r.get("policy_name"),
+            description: r.get("description"),
+            max_session_duration: r.get("max_session_duration"),
+            force_detach_policies: r.get("force_detach_policies"),
+            id: r.get("id"),
+            arn: r.get("arn"),
+            role_id: r.get("role_id"),
+            create_date: r.get("create_date"),
+            policy_document: r.get("policy_document"),
+            assume_role_policy_document: r.get("assume_role_policy_document"),
+            policy_version: r.get("policy_version"),
+        };
+        let diags = r.finish();
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(model)
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        ObjectBuilder::new()
+            .set("bucket_names", self.bucket_names.clone())
+            .set("role_name", self.role_name.clone())
+            .set("policy_name", self.policy_name.clone())
+            .set("description", self.description.clone())
+            .set("max_session_duration", self.max_session_duration.clone())
+            .set("force_detach_policies", self.force_detach_policies.clone())
+            .set("id", self.id.clone())
+            .set("arn", self.arn.clone())
+            .set("role_id", self.role_id.clone())
+            .set("create_date", self.create_date.clone())
+            .set("policy_document", self.policy_document.clone())
+            .set("assume_role_policy_document", self.assume_role_policy_document.clone())
+            .set("policy_version", self.policy_version.clone())
+            .build()
+    }
+
+    /// The role name, after defaults.
+    pub fn role_name_or_default(&self) -> Option<String> {
+        match &self.role_name {
+            Tri::Known(name) => Some(name.clone()),
+            Tri::Null => Some(policy::DEFAULT_ROLE_NAME.to_string()),
+            Tri::Unknown => None,
+        }
+    }
+
+    /// Checks every known configured value; unknown values are checked once they are known.
+    pub fn validate(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let root = AttributePath::root;
+        if let Tri::Known(buckets) = &self.bucket_names {
+            if buckets.is_empty() {
+                diags.error_at(
+                    root("bucket_names"),
+                    "Invalid bucket_names",
+                    "bucket_names must name at least one OSS bucket",
+                );
+            }
+            for bucket in buckets {
+                if let Err(rule) = validation::validate_bucket_name(bucket) {
+                    // Set elements have no addressable path; point at the attribute.
+                    diags.error_at(
+                        root("bucket_names"),
+                        "Invalid bucket_names",
+                        format!("bucket_names: {rule}"),
+                    );
+                }
+            }
+        }
+        let mut check = |name: &str, result: Result<(), String>| {
+            if let Err(rule) = result {
+                diags.error_at(root(name), format!("Invalid {name}"), format!("{name}: {rule}"));
+            }
+        };
+        if let Tri::Known(name) = &self.role_name {
+            check("role_name", validation::validate_role_name(name));
+        }
+        if let Tri::Known(name) = &self.policy_name {
+            check("policy_name", validation::validate_policy_name(name));
+        }
+        if let Tri::Known(text) = &self.description {
+            check("description", validation::validate_description(text));
+        }
+        if let Tri::Known(secs) = self.max_session_duration {
+            check(
+                "max_session_duration",
+                validation::validate_max_session_duration(secs),
+            );
+        }
+        diags
+    }
+}
+
+/// The outcome of planning: the planned state and the attributes whose change forces replacement.
+pub struct Plan {
+    pub planned: RoleModel,
+    pub requires_replace: Vec<AttributePath>,
+}
+
+/// Plans a create (no prior state) or an update (prior state), filling defaults and every
+/// computed value that can be known before apply, so the plan shows both documents.
+pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
+    let mut planned = proposed.clone();
+    fill_default(&mut planned.role_name, || policy::DEFAULT_ROLE_NAME.to_string());
+    fill_default(&mut planned.policy_name, || policy::DEFAULT_POLICY_NAME.to_string());
+    fill_default(&mut planned.max_session_duration, || DEFAULT_MAX_SESSION_DURATION);
+    fill_default(&mut planned.force_detach_policies, || false);
+    planned.id = planned.role_name.clone();
+
+    planned.policy_document = match &planned.bucket_names {
+        Tri::Known(buckets) => Tri::Known(policy::render_policy(buckets)),
+        _ => Tri::Unknown,
+    };
+    planned.assume_role_policy_document = Tri::Known(policy::render_trust_policy());
+
+    let Some(prior) = prior else {
+        for computed in [&mut planned.arn, &mut planned.role_id, &mut planned.create_date] {
+            *computed = Tri::Unknown;
+        }
+        planned.policy_version = Tri::Unknown;
+        return Plan {
+            planned,
+            requires_replace: Vec::new(),
+        };
+    };
+
+    // Documents that mean the same as what RAM holds keep RAM's bytes, so reformatting on
+    // RAM's side never shows as a change.
+    keep_if_equivalent(&mut planned.policy_document, &prior.policy_document);
+    keep_if_equivalent(
+        &mut planned.assume_role_policy_document,
+        &prior.assume_role_policy_document,
+    );
+    let replaces_role = planned.role_name != prior.role_name;
+    for (computed, prior_value) in [
+        (&mut planned.arn, &prior.arn),
+        (&mut planned.role_id, &prior.role_id),
+        (&mut planned.create_date, &prior.create_date),
+    ] {
+        *computed = if replaces_role { Tri::Unknown } else { prior_value.clone() };
+    }
+    planned.policy_version = if planned.policy_document == prior.policy_document
+        && planned.policy_name == prior.policy_name
+    {
+        prior.policy_version.clone()
+    } else {
+        Tri::Unknown
+    };
+    let requires_replace = ["role_name", "policy_name"]
+        .into_iter()
+        .filter(|name| match *name {
+            "role_name" => planned.role_name != prior.role_name,
+            _ => planned.policy_name != prior.policy_name,
+        })
+        .map(AttributePath::root)
+        .collect();
+    Plan {
+        planned,
+        requires_replace,
+    }
+}
+
+fn fill_default<T>(value: &mut Tri<T>, default: impl FnOnce() -> T) {
+    if matches!(value, Tri::Null) {
+        *value = Tri::Known(default());
+    }
+}
+
+fn keep_if_equivalent(planned: &mut Tri<String>, prior: &Tri<String>) {
+    if let (Tri::Known(new), Tri::Known(old)) = (&*planned, prior) {
+        if policy::documents_equivalent(new, old) {
+            *planned = prior.clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configured(buckets: &[&str]) -> RoleModel {
+        RoleModel {
+            bucket_names: Tri::Known(buckets.iter().map(|b| b.to_string()).collect()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn create_plan_fills_defaults_and_both_documents() {
+        let plan = plan(None, &configured(&["bucket-b", "bucket-a"]));
+        let p = &plan.planned;
+        assert_eq!(p.role_name, Tri::Known(policy::DEFAULT_ROLE_NAME.into()));
+        assert_eq!(p.id, p.role_name);
+        assert_eq!(p.policy_name, Tri::Known(policy::DEFAULT_POLICY_NAME.into()));
+        assert_eq!(p.max_session_duration, Tri::Known(3600));
+        assert_eq!(p.force_detach_policies, Tri::Known(false));
+        let Tri::Known(doc) = &p.policy_document else { panic!("policy not rendered") };
+        assert!(doc.contains("acs:oss:*:*:bucket-a/*"));
+        assert!(p.assume_role_policy_document.is_known());
+        assert_eq!(p.arn, Tri::Unknown);
+        assert!(plan.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn unknown_buckets_leave_the_policy_unknown() {
+        let model = RoleModel {
+            bucket_names: Tri::Unknown,
+            ..Default::default()
+        };
+        assert_eq!(plan(None, &model).planned.policy_document, Tri::Unknown);
+    }
+
+    #[test]
+    fn update_keeps_ids_and_replaces_on_rename() {
+        let created = {
+            let mut p = plan(None, &configured(&["bucket-a"])).planned;
+            p.arn = Tri::Known("acs:ram::1:role/x".into());
+            p.role_id = Tri::Known("1".into());
+            p.create_date = Tri::Known("2026-01-01T00:00:00Z".into());
+            p.policy_version = Tri::Known("v1".into());
+            p
+        };
+        let mut proposed = created.clone();
+        proposed.bucket_names = Tri::Known(["bucket-a".into(), "bucket-c".into()].into());
+        let update = plan(Some(&created), &proposed);
+        assert_eq!(update.planned.arn, created.arn);
+        assert_eq!(update.planned.policy_version, Tri::Unknown);
+        assert!(update.requires_replace.is_empty());
+
+        let same = plan(Some(&created), &created.clone());
+        assert_eq!(same.planned, created);
+
+        let mut renamed = created.clone();
+        renamed.role_name = Tri::Known("Other".into());
+        let replace = plan(Some(&created), &renamed);
+        assert_eq!(replace.requires_replace, vec![AttributePath::root("role_name")]);
+        assert_eq!(replace.planned.arn, Tri::Unknown);
+    }
+
+    #[test]
+    fn validation_names_the_attribute() {
+        let mut model = configured(&["Bad_Bucket"]);
+        model.max_session_duration = Tri::Known(60);
+        model.role_name = Tri::Known("no spaces allowed".into());
+        let diags = model.validate();
+        let paths: Vec<_> = diags.iter().filter_map(|d| d.path.clone()).collect();
+        assert!(paths.contains(&AttributePath::root("bucket_names")));
+        assert!(diags.iter().any(|d| d.detail.contains("Bad_Bucket")));
+        assert!(paths.contains(&AttributePath::root("max_session_duration")));
+        assert!(paths.contains(&AttributePath::root("role_name")));
+        assert!(configured(&[]).validate().has_errors());
+        assert!(configured(&["good-bucket"]).validate().is_empty());
+    }
+}

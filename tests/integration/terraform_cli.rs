@@ -1,0 +1,83 @@
+//! The provider through the real `terraform` CLI: validate, plan, and input errors that name
+//! their attribute. (Nothing here reaches RAM: planning a create sends no request.)
+
+use crate::support::{provider_block, TfDir};
+
+/// An endpoint nothing listens on: validate and plan must not need it.
+const UNUSED_ENDPOINT: &str = "http://127.0.0.1:9";
+
+fn role_tf(body: &str) -> String {
+    format!(
+        "{}\nresource \"alicr_custom_oss_role\" \"this\" {{\n{body}\n}}\n",
+        provider_block(UNUSED_ENDPOINT)
+    )
+}
+
+#[test]
+fn terraform_validate_accepts_a_good_configuration() {
+    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["images-prod", "images-dev"]"#));
+    let out = tf.run(&["validate", "-no-color"]);
+    out.assert_success();
+    assert!(out.stdout.contains("The configuration is valid"), "{}", out.all());
+}
+
+#[test]
+fn terraform_plan_shows_both_documents() {
+    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["images-prod", "images-dev"]"#));
+    let out = tf.run(&["plan", "-no-color", "-input=false"]);
+    out.assert_success();
+    let text = out.all();
+    assert!(text.contains("alicr_custom_oss_role.this will be created"), "{text}");
+    assert!(text.contains("acs:oss:*:*:images-dev/*"), "{text}");
+    assert!(text.contains("acs:oss:*:*:images-prod"), "{text}");
+    assert!(text.contains("cms:QueryMetricLast"), "{text}");
+    assert!(text.contains("cr.aliyuncs.com"), "{text}");
+    assert!(text.contains("AliyunContainerRegistryCustomizedOSSBucketRole"), "{text}");
+    assert!(text.contains("Plan: 1 to add, 0 to change, 0 to destroy"), "{text}");
+}
+
+#[test]
+fn terraform_rejects_an_invalid_bucket_name_on_its_attribute() {
+    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["Not_A_Bucket"]"#));
+    let out = tf.run(&["plan", "-no-color", "-input=false"]);
+    out.assert_failure();
+    let text = out.all();
+    assert!(text.contains("bucket_names"), "{text}");
+    assert!(text.contains("Not_A_Bucket"), "{text}");
+    assert!(text.contains("3-63"), "{text}");
+}
+
+#[test]
+fn terraform_rejects_an_empty_bucket_set() {
+    let tf = TfDir::new(&role_tf("  bucket_names = []"));
+    let out = tf.run(&["validate", "-no-color"]);
+    out.assert_failure();
+    let text = out.all();
+    assert!(text.contains("bucket_names"), "{text}");
+    assert!(text.contains("at least one"), "{text}");
+}
+
+#[test]
+fn terraform_rejects_an_out_of_range_session_duration() {
+    let tf = TfDir::new(&role_tf(
+        "  bucket_names = [\"images\"]\n  max_session_duration = 100",
+    ));
+    let out = tf.run(&["validate", "-no-color"]);
+    out.assert_failure();
+    let text = out.all();
+    assert!(text.contains("max_session_duration"), "{text}");
+    assert!(text.contains("3600"), "{text}");
+}
+
+#[test]
+fn terraform_rejects_plain_http_to_a_remote_endpoint() {
+    let tf = TfDir::new(&format!(
+        "{}\nresource \"alicr_custom_oss_role\" \"this\" {{\n  bucket_names = [\"images\"]\n}}\n",
+        provider_block("http://ram.aliyuncs.com")
+    ));
+    let out = tf.run(&["validate", "-no-color"]);
+    out.assert_failure();
+    let text = out.all();
+    assert!(text.contains("endpoints"), "{text}");
+    assert!(text.contains("loopback"), "{text}");
+}
