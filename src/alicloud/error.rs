@@ -1,0 +1,497 @@
+//! The client's error type: RAM/STS API errors classified by their `Code`, plus transport,
+//! timeout, configuration, credential and decoding failures. Nothing in here ever carries a
+//! secret, a security token or a signature.
+
+use std::fmt;
+
+/// What an API error code means to us. Decided by the `Code` string alone, never by the message
+/// text or the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `EntityNotExist.*`
+    NotFound,
+    /// `EntityAlreadyExists.*`
+    AlreadyExists,
+    /// `DeleteConflict.*` (e.g. a role that still has policies attached).
+    DeleteConflict,
+    /// `LimitExceeded.*` (e.g. five policy versions).
+    LimitExceeded,
+    /// `MalformedPolicyDocument*`
+    MalformedPolicy,
+    /// `InvalidParameter*`, `MissingParameter*`, `InvalidInput*`
+    InvalidParameter,
+    /// `Throttling*`
+    Throttling,
+    /// `ServiceUnavailable*`
+    ServiceUnavailable,
+    /// `InternalError*`
+    InternalError,
+    /// `SignatureDoesNotMatch`, `IncompleteSignature`, `SignatureNonceUsed`, ...
+    Signature,
+    /// `InvalidTimeStamp.*`: the local clock is too far from the server's.
+    ClockSkew,
+    /// `InvalidAccessKeyId.*`, `InvalidSecurityToken.*`, `Forbidden.AccessKeyDisabled`.
+    InvalidCredentials,
+    /// `NoPermission*`, `Forbidden*`, `AccessDenied*`
+    PermissionDenied,
+    /// Any other code.
+    Other,
+}
+
+impl ErrorKind {
+    /// Classifies an API error code.
+    pub fn from_code(code: &str) -> ErrorKind {
+        const PREFIXES: &[(&str, ErrorKind)] = &[
+            ("EntityNotExist", ErrorKind::NotFound),
+            ("EntityAlreadyExists", ErrorKind::AlreadyExists),
+            ("DeleteConflict", ErrorKind::DeleteConflict),
+            ("LimitExceeded", ErrorKind::LimitExceeded),
+            ("MalformedPolicyDocument", ErrorKind::MalformedPolicy),
+            ("InvalidParameter", ErrorKind::InvalidParameter),
+            ("MissingParameter", ErrorKind::InvalidParameter),
+            ("InvalidInput", ErrorKind::InvalidParameter),
+            ("Throttling", ErrorKind::Throttling),
+            ("ServiceUnavailable", ErrorKind::ServiceUnavailable),
+            ("InternalError", ErrorKind::InternalError),
+            ("SignatureDoesNotMatch", ErrorKind::Signature),
+            ("IncompleteSignature", ErrorKind::Signature),
+            ("SignatureNonceUsed", ErrorKind::Signature),
+            ("InvalidSignatureMethod", ErrorKind::Signature),
+            ("UnsupportedSignatureVersion", ErrorKind::Signature),
+            ("InvalidTimeStamp", ErrorKind::ClockSkew),
+            ("InvalidAccessKeyId", ErrorKind::InvalidCredentials),
+            ("InvalidSecurityToken", ErrorKind::InvalidCredentials),
+            ("Forbidden.AccessKeyDisabled", ErrorKind::InvalidCredentials),
+            ("NoPermission", ErrorKind::PermissionDenied),
+            ("Forbidden", ErrorKind::PermissionDenied),
+            ("AccessDenied", ErrorKind::PermissionDenied),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| code_has_prefix(code, prefix))
+            .map_or(ErrorKind::Other, |(_, kind)| *kind)
+    }
+}
+
+/// `code` is `prefix` itself or `prefix` followed by `.` and more.
+fn code_has_prefix(code: &str, prefix: &str) -> bool {
+    match code.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || rest.starts_with('.'),
+        None => false,
+    }
+}
+
+/// An error answer from RAM or STS: `{RequestId, HostId, Code, Message, Recommend}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The action that failed, e.g. `CreateRole`.
+    pub action: String,
+    /// The error code, e.g. `EntityNotExist.Role`.
+    pub code: String,
+    /// The server's message (with any secret of ours removed).
+    pub message: String,
+    /// The request id, for Alibaba support.
+    pub request_id: String,
+    /// The host that answered.
+    pub host_id: String,
+    /// The diagnosis URL Alibaba recommends, if any.
+    pub recommend: String,
+    /// The HTTP status of the answer.
+    pub http_status: u16,
+    /// How many attempts were made before giving up.
+    pub attempts: u32,
+    /// The classification of `code`.
+    pub kind: ErrorKind,
+}
+
+/// What went wrong at the transport level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Could not connect (refused, DNS, TLS handshake).
+    Connect,
+    /// A connect or read timeout of a single attempt.
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Other,
+}
+
+/// Every error the Alibaba Cloud client returns.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// RAM or STS answered with an error code.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The request could not be completed at the transport level.
+    #[error("{action}: {kind_text} error talking to {endpoint}: {message} (after {attempts} attempt(s))", kind_text = transport_text(*.kind))]
+    Transport {
+        /// The action being called.
+        action: String,
+        /// The endpoint (scheme, host, port) being called.
+        endpoint: String,
+        /// What kind of transport failure.
+        kind: TransportKind,
+        /// The underlying error text (never contains request parameters).
+        message: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// The operation's deadline passed before a successful answer.
+    #[error("{action}: the operation deadline passed after {attempts} attempt(s){}", last_error_suffix(.last_error))]
+    DeadlineExceeded {
+        /// The action being called.
+        action: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last error seen before the deadline, if any.
+        last_error: Option<String>,
+    },
+    /// The server answered something that is neither a result nor an error document.
+    #[error("{action}: unexpected answer (HTTP {http_status}): {message}")]
+    UnexpectedResponse {
+        /// The action being called.
+        action: String,
+        /// The HTTP status.
+        http_status: u16,
+        /// What was wrong (never includes the raw body, which could echo parameters).
+        message: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// Invalid client configuration (bad endpoint, bad option).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// No credentials could be found, or fetching temporary credentials failed.
+    #[error("{0}")]
+    Credentials(String),
+}
+
+fn transport_text(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Connect => "connection",
+        TransportKind::Timeout => "timeout",
+        TransportKind::Other => "transport",
+    }
+}
+
+fn last_error_suffix(last: &Option<String>) -> String {
+    match last {
+        Some(e) => format!("; last error: {e}"),
+        None => String::new(),
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} failed: {}: {} (RequestId: {}",
+            self.action, self.code, self.message, self.request_id
+        )?;
+        if self.attempts > 1 {
+            write!(f, ", after {} attempts", self.attempts)?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl ApiError {
+    /// Whether another attempt may succeed: throttling, service unavailable, internal error, or
+    /// any HTTP 5xx answer.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Throttling | ErrorKind::ServiceUnavailable | ErrorKind::InternalError
+        ) || (500..600).contains(&self.http_status)
+    }
+}
+
+impl Error {
+    /// The API error, if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The classification of the API error code; `None` for non-API errors.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        self.api().map(|e| e.kind)
+    }
+
+    /// The API error code, if any.
+    pub fn code(&self) -> Option<&str> {
+        self.api().map(|e| e.code.as_str())
+    }
+
+    /// The request id of the API error, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api().map(|e| e.request_id.as_str())
+    }
+
+    fn kind_is(&self, kind: ErrorKind) -> bool {
+        self.kind() == Some(kind)
+    }
+
+    /// `EntityNotExist.*`
+    pub fn is_not_found(&self) -> bool {
+        self.kind_is(ErrorKind::NotFound)
+    }
+
+    /// `EntityAlreadyExists.*`
+    pub fn is_already_exists(&self) -> bool {
+        self.kind_is(ErrorKind::AlreadyExists)
+    }
+
+    /// `DeleteConflict.*`
+    pub fn is_delete_conflict(&self) -> bool {
+        self.kind_is(ErrorKind::DeleteConflict)
+    }
+
+    /// `LimitExceeded.*`
+    pub fn is_limit_exceeded(&self) -> bool {
+        self.kind_is(ErrorKind::LimitExceeded)
+    }
+
+    /// `MalformedPolicyDocument*`
+    pub fn is_malformed_policy(&self) -> bool {
+        self.kind_is(ErrorKind::MalformedPolicy)
+    }
+
+    /// `InvalidParameter*` / `MissingParameter*` / `InvalidInput*`
+    pub fn is_invalid_parameter(&self) -> bool {
+        self.kind_is(ErrorKind::InvalidParameter)
+    }
+
+    /// `Throttling*`
+    pub fn is_throttling(&self) -> bool {
+        self.kind_is(ErrorKind::Throttling)
+    }
+
+    /// A signature problem (`SignatureDoesNotMatch`, `IncompleteSignature`, ...) or clock skew.
+    pub fn is_signature_error(&self) -> bool {
+        self.kind_is(ErrorKind::Signature) || self.kind_is(ErrorKind::ClockSkew)
+    }
+
+    /// `InvalidTimeStamp.*`
+    pub fn is_clock_skew(&self) -> bool {
+        self.kind_is(ErrorKind::ClockSkew)
+    }
+
+    /// Unknown or disabled access key, or an invalid or expired security token.
+    pub fn is_invalid_credentials(&self) -> bool {
+        self.kind_is(ErrorKind::InvalidCredentials)
+    }
+
+    /// `NoPermission*` / `Forbidden*` / `AccessDenied*`
+    pub fn is_permission_denied(&self) -> bool {
+        self.kind_is(ErrorKind::PermissionDenied)
+    }
+
+    /// A timeout: of one attempt at the transport level, or of the whole operation.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            } | Error::DeadlineExceeded { .. }
+        )
+    }
+
+    /// Whether the outcome of a mutating call is unknown: the request may have reached the
+    /// server (timeouts, broken connections, deadline passed mid-call).
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => *kind != TransportKind::Connect,
+            Error::DeadlineExceeded { .. } => true,
+            Error::UnexpectedResponse { http_status, .. } => *http_status >= 500,
+            Error::Api(e) => e.http_status >= 500,
+            Error::Config(_) | Error::Credentials(_) => false,
+        }
+    }
+
+    /// Whether another attempt may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_retryable(),
+            Error::Transport { .. } => true,
+            Error::UnexpectedResponse { http_status, .. } => (500..600).contains(http_status),
+            Error::DeadlineExceeded { .. } | Error::Config(_) | Error::Credentials(_) => false,
+        }
+    }
+
+    /// How many attempts were made, where known.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api(e) => Some(e.attempts),
+            Error::Transport { attempts, .. }
+            | Error::DeadlineExceeded { attempts, .. }
+            | Error::UnexpectedResponse { attempts, .. } => Some(*attempts),
+            Error::Config(_) | Error::Credentials(_) => None,
+        }
+    }
+
+    pub(crate) fn set_attempts(&mut self, n: u32) {
+        match self {
+            Error::Api(e) => e.attempts = n,
+            Error::Transport { attempts, .. }
+            | Error::DeadlineExceeded { attempts, .. }
+            | Error::UnexpectedResponse { attempts, .. } => *attempts = n,
+            Error::Config(_) | Error::Credentials(_) => {}
+        }
+    }
+
+    /// A one-line hint for the common errors, to show under the diagnostic.
+    pub fn hint(&self) -> Option<&'static str> {
+        if self.is_timeout() {
+            return Some("Alibaba Cloud did not answer in time; check the network path to the endpoint, or retry");
+        }
+        match self.kind()? {
+            ErrorKind::PermissionDenied => Some(
+                "the credentials in use lack a RAM permission for this action; grant it (for example the \
+                 AliyunRAMFullAccess system policy) or configure other credentials",
+            ),
+            ErrorKind::Signature => Some(
+                "the request signature was rejected; check that the AccessKey secret belongs to the AccessKey ID",
+            ),
+            ErrorKind::ClockSkew => Some(
+                "the local clock differs from Alibaba Cloud's by more than 15 minutes; synchronise it (NTP)",
+            ),
+            ErrorKind::InvalidCredentials => Some(
+                "the AccessKey ID is unknown or disabled, or the security token expired; check the configured credentials",
+            ),
+            ErrorKind::Throttling => Some(
+                "RAM kept throttling after every retry; raise the provider's max_retries or lower terraform's -parallelism",
+            ),
+            ErrorKind::ServiceUnavailable | ErrorKind::InternalError => {
+                Some("Alibaba Cloud reported a transient failure that outlasted the retries; try again later")
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: &str, status: u16) -> Error {
+        Error::Api(Box::new(ApiError {
+            action: "CreateRole".into(),
+            code: code.into(),
+            message: "msg".into(),
+            request_id: "REQ-1".into(),
+            host_id: "ram.aliyuncs.com".into(),
+            recommend: String::new(),
+            http_status: status,
+            attempts: 1,
+            kind: ErrorKind::from_code(code),
+        }))
+    }
+
+    #[test]
+    fn classification_by_code() {
+        assert!(api("EntityNotExist.Role", 404).is_not_found());
+        assert!(api("EntityNotExist.Role.Policy", 404).is_not_found());
+        assert!(api("EntityAlreadyExists.Role", 409).is_already_exists());
+        assert!(api("EntityAlreadyExists.Policy", 409).is_already_exists());
+        assert!(api("DeleteConflict.Role.Policy", 409).is_delete_conflict());
+        assert!(api("LimitExceeded.Policy.Version", 409).is_limit_exceeded());
+        assert!(api("MalformedPolicyDocument", 400).is_malformed_policy());
+        assert!(api("Throttling.User", 400).is_throttling());
+        assert!(api("Throttling", 400).is_throttling());
+        assert!(api("SignatureDoesNotMatch", 400).is_signature_error());
+        assert!(api("InvalidTimeStamp.Expired", 400).is_clock_skew());
+        assert!(api("InvalidTimeStamp.Expired", 400).is_signature_error());
+        assert!(api("NoPermission", 403).is_permission_denied());
+        assert!(api("InvalidAccessKeyId.NotFound", 404).is_invalid_credentials());
+        assert!(api("InvalidSecurityToken.Expired", 400).is_invalid_credentials());
+        assert!(api("MissingParameter", 400).is_invalid_parameter());
+    }
+
+    #[test]
+    fn status_does_not_decide_the_kind() {
+        // A not-found code with an odd status is still not-found; a 404 with another code is not.
+        assert!(api("EntityNotExist.Role", 400).is_not_found());
+        assert!(!api("InvalidParameter", 404).is_not_found());
+    }
+
+    #[test]
+    fn prefix_must_end_at_a_dot() {
+        assert_eq!(ErrorKind::from_code("EntityNotExistish"), ErrorKind::Other);
+        assert_eq!(ErrorKind::from_code("ThrottlingX"), ErrorKind::Other);
+        assert_eq!(ErrorKind::from_code(""), ErrorKind::Other);
+    }
+
+    #[test]
+    fn retry_classification() {
+        assert!(api("Throttling.User", 400).is_retryable());
+        assert!(api("Throttling.Api", 400).is_retryable());
+        assert!(api("ServiceUnavailable", 503).is_retryable());
+        assert!(api("InternalError", 500).is_retryable());
+        assert!(api("SomethingOdd", 502).is_retryable());
+        assert!(!api("EntityNotExist.Role", 404).is_retryable());
+        assert!(!api("SignatureDoesNotMatch", 400).is_retryable());
+        assert!(!api("NoPermission", 403).is_retryable());
+        assert!(!api("InvalidParameter", 400).is_retryable());
+        let transport = |kind| Error::Transport {
+            action: "GetRole".into(),
+            endpoint: "https://ram.aliyuncs.com".into(),
+            kind,
+            message: "reset".into(),
+            attempts: 1,
+        };
+        assert!(transport(TransportKind::Connect).is_retryable());
+        assert!(transport(TransportKind::Timeout).is_retryable());
+        assert!(transport(TransportKind::Other).is_retryable());
+        assert!(!transport(TransportKind::Connect).is_outcome_unknown());
+        assert!(transport(TransportKind::Timeout).is_outcome_unknown());
+        assert!(!Error::Config("x".into()).is_retryable());
+        assert!(!Error::Credentials("x".into()).is_retryable());
+        let deadline = Error::DeadlineExceeded {
+            action: "GetRole".into(),
+            attempts: 3,
+            last_error: None,
+        };
+        assert!(!deadline.is_retryable());
+        assert!(deadline.is_timeout());
+        let unexpected = |status| Error::UnexpectedResponse {
+            action: "GetRole".into(),
+            http_status: status,
+            message: "not JSON".into(),
+            attempts: 1,
+        };
+        assert!(unexpected(502).is_retryable());
+        assert!(!unexpected(404).is_retryable());
+    }
+
+    #[test]
+    fn display_has_code_message_and_request_id() {
+        let text = api("EntityNotExist.Role", 404).to_string();
+        assert!(text.contains("CreateRole"));
+        assert!(text.contains("EntityNotExist.Role"));
+        assert!(text.contains("msg"));
+        assert!(text.contains("RequestId: REQ-1"));
+        let mut e = api("Throttling.User", 400);
+        e.set_attempts(4);
+        assert!(e.to_string().contains("after 4 attempts"));
+    }
+
+    #[test]
+    fn hints_for_common_errors() {
+        assert!(api("NoPermission", 403)
+            .hint()
+            .is_some_and(|h| h.contains("permission")));
+        assert!(api("SignatureDoesNotMatch", 400)
+            .hint()
+            .is_some_and(|h| h.contains("secret")));
+        assert!(api("InvalidTimeStamp.Expired", 400)
+            .hint()
+            .is_some_and(|h| h.contains("clock")));
+        assert!(api("Throttling.User", 400)
+            .hint()
+            .is_some_and(|h| h.contains("max_retries")));
+        assert!(api("EntityNotExist.Role", 404).hint().is_none());
+    }
+}
