@@ -1,1 +1,119 @@
-fn main() {}
+//! The `alicr-emulator` binary: parses the command line, binds the listener, prints
+//! `alicr-emulator listening on http://HOST:PORT` as its first stdout line, and serves until
+//! SIGINT or SIGTERM.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use clap::Parser;
+
+use alicr_emulator::config::{DEFAULT_ACCOUNT_ID, DEFAULT_ECS_ROLE_NAME};
+use alicr_emulator::{Config, Credential, FailRule};
+
+/// Alibaba Cloud RAM / STS / ECS-metadata emulator for terraform-provider-alicr tests.
+#[derive(Debug, Parser)]
+#[command(name = "alicr-emulator", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Long-lived credential ACCESS_KEY_ID:SECRET (repeatable; default EMULATORACCESSKEYID:emulator-secret).
+    #[arg(long = "credential", value_name = "AK:SECRET")]
+    credentials: Vec<Credential>,
+    /// Account id used in ARNs.
+    #[arg(long, default_value = DEFAULT_ACCOUNT_ID)]
+    account_id: String,
+    /// Delay before answering each RAM/STS call, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Probability (0..=1) that a RAM/STS call answers Throttling.User.
+    #[arg(long, default_value_t = 0.0)]
+    throttle_rate: f64,
+    /// Scripted failure ACTION:CODE:COUNT (repeatable; ACTION may be *; CODE may be
+    /// ConnectionReset or ConnectionResetAfterCommit).
+    #[arg(long = "fail", value_name = "ACTION:CODE:COUNT")]
+    fail: Vec<FailRule>,
+    /// Load state from this file at start and write it after every change.
+    #[arg(long)]
+    state_file: Option<PathBuf>,
+    /// RAM role whose credentials the ECS metadata service hands out.
+    #[arg(long, default_value = DEFAULT_ECS_ROLE_NAME)]
+    ecs_role_name: String,
+}
+
+impl Args {
+    fn into_config(self) -> anyhow::Result<Config> {
+        if !(0.0..=1.0).contains(&self.throttle_rate) {
+            bail!("--throttle-rate must be between 0 and 1");
+        }
+        let defaults = Config::default();
+        Ok(Config {
+            credentials: if self.credentials.is_empty() {
+                defaults.credentials
+            } else {
+                self.credentials
+            },
+            account_id: self.account_id,
+            latency_ms: self.latency_ms,
+            throttle_rate: self.throttle_rate,
+            fail: self.fail,
+            state_file: self.state_file,
+            ecs_role_name: self.ecs_role_name,
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ALICR_EMULATOR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let listen = args.listen;
+    let config = args.into_config()?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr().context("cannot read bound address")?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "alicr-emulator listening on http://{addr}")?;
+        stdout.flush()?;
+    }
+    tracing::info!(%addr, account_id = %config.account_id, "emulator started");
+    alicr_emulator::serve(listener, config, shutdown_signal())
+        .await
+        .context("emulator failed")?;
+    tracing::info!("emulator stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
