@@ -38,8 +38,12 @@ pub async fn run_plugin() -> Result<(), LaunchError> {
     let listener = handshake::bind_loopback(handshake::port_range(&env)?).await?;
     let addr = listener.local_addr().map_err(LaunchError::Bind)?;
 
-    let tls_disabled = env.var("TF_DISABLE_PLUGIN_TLS").is_some_and(|v| !v.is_empty());
-    let client_cert = env.var("PLUGIN_CLIENT_CERT").filter(|v| !v.trim().is_empty());
+    let tls_disabled = env
+        .var("TF_DISABLE_PLUGIN_TLS")
+        .is_some_and(|v| !v.is_empty());
+    let client_cert = env
+        .var("PLUGIN_CLIENT_CERT")
+        .filter(|v| !v.trim().is_empty());
     let (tls_config, server_cert) = match (tls_disabled, client_cert) {
         (false, Some(pem)) => {
             let identity = tls::generate_server_identity()?;

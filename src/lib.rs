@@ -20,9 +20,9 @@
 //! - [`policy`]: render, parse and compare the ACR policy and trust documents.
 //! - [`logging`]: hclog-style JSON logs on stderr, driven by `TF_LOG` / `TF_LOG_PROVIDER`.
 
+pub mod alicloud;
 pub mod launch;
 pub mod logging;
 pub mod plugin;
 pub mod policy;
 pub mod provider;
-pub mod alicloud;

@@ -18,7 +18,10 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     terraform_provider_alicr::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("terraform-provider-alicr: could not start the async runtime: {error}");

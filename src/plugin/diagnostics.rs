@@ -157,7 +157,9 @@ mod tests {
         diags.warning("just so you know", "");
         assert!(!diags.has_errors());
         diags.error_at(
-            AttributePath::root("assume_role").index(0).attribute("role_arn"),
+            AttributePath::root("assume_role")
+                .index(0)
+                .attribute("role_arn"),
             "Invalid role ARN",
             "must look like acs:ram::<account>:role/<name>",
         );

@@ -163,7 +163,10 @@ mod tests {
         assert_eq!(port_range(&env).unwrap(), (10000, 25000));
         assert_eq!(port_range(&MapEnv(HashMap::new())).unwrap(), (0, 0));
         let bad = MapEnv(HashMap::from([("PLUGIN_MIN_PORT", "ten")]));
-        assert!(port_range(&bad).unwrap_err().to_string().contains("PLUGIN_MIN_PORT"));
+        assert!(port_range(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("PLUGIN_MIN_PORT"));
     }
 
     #[tokio::test]
@@ -196,9 +199,12 @@ mod tests {
     #[test]
     fn reattach_value_is_terraform_json() {
         let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(&reattach_value("registry.terraform.io/alicr/alicr", addr, 7))
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&reattach_value(
+            "registry.terraform.io/alicr/alicr",
+            addr,
+            7,
+        ))
+        .unwrap();
         let entry = &json["registry.terraform.io/alicr/alicr"];
         assert_eq!(entry["ProtocolVersion"], 6);
         assert_eq!(entry["Addr"]["String"], "127.0.0.1:4000");

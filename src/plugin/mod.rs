@@ -7,5 +7,5 @@ pub mod proto;
 pub mod schema;
 pub mod server;
 pub mod tls;
-pub mod value;
 pub mod typed;
+pub mod value;

@@ -25,7 +25,12 @@ pub struct Attribute {
 }
 
 impl Attribute {
-    pub fn new(name: &'static str, ty: Type, presence: Presence, description: &'static str) -> Self {
+    pub fn new(
+        name: &'static str,
+        ty: Type,
+        presence: Presence,
+        description: &'static str,
+    ) -> Self {
         Attribute {
             name,
             ty,

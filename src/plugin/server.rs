@@ -101,7 +101,9 @@ fn tls_incoming(
                     Ok(Err(error)) => {
                         tracing::warn!(%peer, %error, "refused a plugin connection: TLS handshake failed");
                     }
-                    Err(_) => tracing::warn!(%peer, "refused a plugin connection: TLS handshake timed out"),
+                    Err(_) => {
+                        tracing::warn!(%peer, "refused a plugin connection: TLS handshake timed out")
+                    }
                 }
             });
         }

@@ -73,7 +73,8 @@ pub fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
 
 /// Parses `PLUGIN_CLIENT_CERT` (PEM) into the DER we pin.
 pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
-    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| TlsError::BadClientCert(e.to_string()))
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| TlsError::BadClientCert(e.to_string()))
 }
 
 /// The TLS server configuration: HTTP/2 only, client certificate required and pinned.
@@ -89,7 +90,10 @@ pub fn server_config(
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![identity.cert_der.clone()], identity.key_der.clone_key())?;
+        .with_single_cert(
+            vec![identity.cert_der.clone()],
+            identity.key_der.clone_key(),
+        )?;
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
 }

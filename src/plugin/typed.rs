@@ -62,7 +62,9 @@ impl FromValue for BTreeSet<String> {
     const EXPECTED: &'static str = "a set of known strings";
     fn from_value(value: &Value) -> Option<Self> {
         match value {
-            Value::Set(items) | Value::List(items) => items.iter().map(String::from_value).collect(),
+            Value::Set(items) | Value::List(items) => {
+                items.iter().map(String::from_value).collect()
+            }
             _ => None,
         }
     }
@@ -258,13 +260,24 @@ mod tests {
         assert_eq!(reader.get::<bool>("name"), Tri::Null);
         let diags = reader.finish();
         assert!(diags.has_errors());
-        assert!(diags.iter().next().unwrap().detail.contains("name must be a bool"));
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .detail
+            .contains("name must be a bool"));
     }
 
     #[test]
     fn whole_floats_read_as_integers() {
-        assert_eq!(i64::from_value(&Value::Number(Number::Float(3600.0))), Some(3600));
+        assert_eq!(
+            i64::from_value(&Value::Number(Number::Float(3600.0))),
+            Some(3600)
+        );
         assert_eq!(i64::from_value(&Value::Number(Number::Float(1.5))), None);
-        assert_eq!(i64::from_value(&Value::Number(Number::Big("42".into()))), Some(42));
+        assert_eq!(
+            i64::from_value(&Value::Number(Number::Big("42".into()))),
+            Some(42)
+        );
     }
 }

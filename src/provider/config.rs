@@ -97,7 +97,10 @@ impl std::fmt::Debug for ProviderConfig {
             .field("ecs_role_name", &self.ecs_role_name)
             .field("endpoint_ram", &self.endpoint_ram)
             .field("endpoint_sts", &self.endpoint_sts)
-            .field("assume_role", &self.assume_role.as_ref().map(|a| &a.role_arn))
+            .field(
+                "assume_role",
+                &self.assume_role.as_ref().map(|a| &a.role_arn),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -180,7 +183,11 @@ impl ProviderConfig {
         if let Some(assume) = &self.assume_role {
             let at = |name: &str| root("assume_role").index(0).attribute(name);
             if let Tri::Known(arn) = &assume.role_arn {
-                check(at("role_arn"), validation::validate_role_arn(arn), "Invalid role_arn");
+                check(
+                    at("role_arn"),
+                    validation::validate_role_arn(arn),
+                    "Invalid role_arn",
+                );
             }
             if let Tri::Known(name) = &assume.session_name {
                 check(
@@ -201,7 +208,11 @@ impl ProviderConfig {
             && !self.access_key.is_unknown()
             && !self.secret_key.is_unknown()
         {
-            let missing = if self.access_key.is_known() { "secret_key" } else { "access_key" };
+            let missing = if self.access_key.is_known() {
+                "secret_key"
+            } else {
+                "access_key"
+            };
             diags.error_at(
                 root(missing),
                 "Incomplete static credentials",
@@ -218,7 +229,10 @@ mod tests {
     use crate::plugin::typed::ObjectBuilder;
 
     fn config_value(endpoint: &str, retries: i64) -> Value {
-        let endpoints = ObjectBuilder::new().set("ram", endpoint).set_value("sts", Value::Null).build();
+        let endpoints = ObjectBuilder::new()
+            .set("ram", endpoint)
+            .set_value("sts", Value::Null)
+            .build();
         ObjectBuilder::new()
             .set("access_key", "AK")
             .set("secret_key", "very-secret")
@@ -230,13 +244,17 @@ mod tests {
     #[test]
     fn reads_and_validates_the_provider_block() {
         let config = ProviderConfig::from_value(&config_value("http://127.0.0.1:8080", 3)).unwrap();
-        assert_eq!(config.endpoint_ram, Tri::Known("http://127.0.0.1:8080".into()));
+        assert_eq!(
+            config.endpoint_ram,
+            Tri::Known("http://127.0.0.1:8080".into())
+        );
         assert!(config.validate().is_empty());
     }
 
     #[test]
     fn rejects_remote_plain_http_and_silly_retries_on_their_paths() {
-        let config = ProviderConfig::from_value(&config_value("http://ram.example.com", 99)).unwrap();
+        let config =
+            ProviderConfig::from_value(&config_value("http://ram.example.com", 99)).unwrap();
         let diags = config.validate();
         let paths: Vec<_> = diags.iter().filter_map(|d| d.path.clone()).collect();
         assert!(paths.contains(&AttributePath::root("max_retries")));

@@ -136,8 +136,11 @@ impl Provider for ProviderService {
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(config::schema().to_proto()),
-            resource_schemas: [(resource::TYPE_NAME.to_string(), resource::schema().to_proto())]
-                .into(),
+            resource_schemas: [(
+                resource::TYPE_NAME.to_string(),
+                resource::schema().to_proto(),
+            )]
+            .into(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -307,7 +310,10 @@ impl Provider for ProviderService {
         Ok(Response::new(pb::call_function::Response {
             result: None,
             error: Some(pb::FunctionError {
-                text: format!("this provider has no function named {:?}", request.into_inner().name),
+                text: format!(
+                    "this provider has no function named {:?}",
+                    request.into_inner().name
+                ),
                 function_argument: None,
             }),
         }))

@@ -97,7 +97,10 @@ impl RoleModel {
             .set("role_id", self.role_id.clone())
             .set("create_date", self.create_date.clone())
             .set("policy_document", self.policy_document.clone())
-            .set("assume_role_policy_document", self.assume_role_policy_document.clone())
+            .set(
+                "assume_role_policy_document",
+                self.assume_role_policy_document.clone(),
+            )
             .set("policy_version", self.policy_version.clone())
             .build()
     }
@@ -136,7 +139,11 @@ impl RoleModel {
         }
         let mut check = |name: &str, result: Result<(), String>| {
             if let Err(rule) = result {
-                diags.error_at(root(name), format!("Invalid {name}"), format!("{name}: {rule}"));
+                diags.error_at(
+                    root(name),
+                    format!("Invalid {name}"),
+                    format!("{name}: {rule}"),
+                );
             }
         };
         if let Tri::Known(name) = &self.role_name {
@@ -168,9 +175,15 @@ pub struct Plan {
 /// computed value that can be known before apply, so the plan shows both documents.
 pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
     let mut planned = proposed.clone();
-    fill_default(&mut planned.role_name, || policy::DEFAULT_ROLE_NAME.to_string());
-    fill_default(&mut planned.policy_name, || policy::DEFAULT_POLICY_NAME.to_string());
-    fill_default(&mut planned.max_session_duration, || DEFAULT_MAX_SESSION_DURATION);
+    fill_default(&mut planned.role_name, || {
+        policy::DEFAULT_ROLE_NAME.to_string()
+    });
+    fill_default(&mut planned.policy_name, || {
+        policy::DEFAULT_POLICY_NAME.to_string()
+    });
+    fill_default(&mut planned.max_session_duration, || {
+        DEFAULT_MAX_SESSION_DURATION
+    });
     fill_default(&mut planned.force_detach_policies, || false);
     planned.id = planned.role_name.clone();
 
@@ -181,7 +194,11 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
     planned.assume_role_policy_document = Tri::Known(policy::render_trust_policy());
 
     let Some(prior) = prior else {
-        for computed in [&mut planned.arn, &mut planned.role_id, &mut planned.create_date] {
+        for computed in [
+            &mut planned.arn,
+            &mut planned.role_id,
+            &mut planned.create_date,
+        ] {
             *computed = Tri::Unknown;
         }
         planned.policy_version = Tri::Unknown;
@@ -204,7 +221,11 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
         (&mut planned.role_id, &prior.role_id),
         (&mut planned.create_date, &prior.create_date),
     ] {
-        *computed = if replaces_role { Tri::Unknown } else { prior_value.clone() };
+        *computed = if replaces_role {
+            Tri::Unknown
+        } else {
+            prior_value.clone()
+        };
     }
     planned.policy_version = if planned.policy_document == prior.policy_document
         && planned.policy_name == prior.policy_name
@@ -258,10 +279,15 @@ mod tests {
         let p = &plan.planned;
         assert_eq!(p.role_name, Tri::Known(policy::DEFAULT_ROLE_NAME.into()));
         assert_eq!(p.id, p.role_name);
-        assert_eq!(p.policy_name, Tri::Known(policy::DEFAULT_POLICY_NAME.into()));
+        assert_eq!(
+            p.policy_name,
+            Tri::Known(policy::DEFAULT_POLICY_NAME.into())
+        );
         assert_eq!(p.max_session_duration, Tri::Known(3600));
         assert_eq!(p.force_detach_policies, Tri::Known(false));
-        let Tri::Known(doc) = &p.policy_document else { panic!("policy not rendered") };
+        let Tri::Known(doc) = &p.policy_document else {
+            panic!("policy not rendered")
+        };
         assert!(doc.contains("acs:oss:*:*:bucket-a/*"));
         assert!(p.assume_role_policy_document.is_known());
         assert_eq!(p.arn, Tri::Unknown);
@@ -300,7 +326,10 @@ mod tests {
         let mut renamed = created.clone();
         renamed.role_name = Tri::Known("Other".into());
         let replace = plan(Some(&created), &renamed);
-        assert_eq!(replace.requires_replace, vec![AttributePath::root("role_name")]);
+        assert_eq!(
+            replace.requires_replace,
+            vec![AttributePath::root("role_name")]
+        );
         assert_eq!(replace.planned.arn, Tri::Unknown);
     }
 

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use terraform_provider_alicr::plugin::proto::tfplugin6::{self as pb, provider_client::ProviderClient};
+use terraform_provider_alicr::plugin::proto::tfplugin6::{
+    self as pb, provider_client::ProviderClient,
+};
 use terraform_provider_alicr::plugin::server;
 use terraform_provider_alicr::plugin::value::{self, Value};
 use terraform_provider_alicr::provider::{resource, ProviderService};
@@ -16,6 +18,11 @@ use crate::support::provider_binary;
 
 /// Starts the provider service in-process on a loopback port, without TLS.
 async fn in_process_client() -> (ProviderClient<Channel>, CancellationToken) {
+    let (channel, shutdown) = in_process_channel().await;
+    (ProviderClient::new(channel), shutdown)
+}
+
+async fn in_process_channel() -> (Channel, CancellationToken) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
@@ -28,7 +35,7 @@ async fn in_process_client() -> (ProviderClient<Channel>, CancellationToken) {
         .connect()
         .await
         .unwrap();
-    (ProviderClient::new(channel), shutdown)
+    (channel, shutdown)
 }
 
 fn msgpack(value: &Value) -> pb::DynamicValue {
@@ -42,14 +49,21 @@ fn msgpack(value: &Value) -> pb::DynamicValue {
 fn role_config(buckets: &[&str], max_session_duration: Option<i64>) -> Value {
     use terraform_provider_alicr::plugin::typed::ObjectBuilder;
     let ty = resource::schema().value_type();
-    let value::Type::Object(attrs) = &ty else { panic!("object schema") };
+    let value::Type::Object(attrs) = &ty else {
+        panic!("object schema")
+    };
     let mut builder = ObjectBuilder::new();
     for name in attrs.keys() {
         builder = builder.set_value(name, Value::Null);
     }
     builder = builder.set_value(
         "bucket_names",
-        Value::Set(buckets.iter().map(|b| Value::String(b.to_string())).collect()),
+        Value::Set(
+            buckets
+                .iter()
+                .map(|b| Value::String(b.to_string()))
+                .collect(),
+        ),
     );
     if let Some(secs) = max_session_duration {
         builder = builder.set("max_session_duration", secs);
@@ -67,12 +81,20 @@ async fn grpc_schema_lists_the_resource_with_described_attributes() {
         .into_inner();
     let role = &schema.resource_schemas[resource::TYPE_NAME];
     let block = role.block.as_ref().unwrap();
-    let buckets = block.attributes.iter().find(|a| a.name == "bucket_names").unwrap();
+    let buckets = block
+        .attributes
+        .iter()
+        .find(|a| a.name == "bucket_names")
+        .unwrap();
     assert!(buckets.required);
     assert_eq!(buckets.r#type, br#"["set","string"]"#.to_vec());
     assert!(block.attributes.iter().all(|a| !a.description.is_empty()));
     let provider = schema.provider.unwrap().block.unwrap();
-    let secret = provider.attributes.iter().find(|a| a.name == "secret_key").unwrap();
+    let secret = provider
+        .attributes
+        .iter()
+        .find(|a| a.name == "secret_key")
+        .unwrap();
     assert!(secret.sensitive);
     shutdown.cancel();
 }
@@ -123,21 +145,29 @@ async fn grpc_plan_renders_both_documents() {
         .await
         .unwrap()
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
     let ty = resource::schema().value_type();
     let planned = value::decode_msgpack(&response.planned_state.unwrap().msgpack, &ty).unwrap();
     let model = resource::RoleModel::from_value(&planned).unwrap();
     let policy = model.policy_document.as_known().unwrap();
     assert!(policy.contains("acs:oss:*:*:bucket-two/*"));
-    assert!(model.assume_role_policy_document.as_known().unwrap().contains("cr.aliyuncs.com"));
+    assert!(model
+        .assume_role_policy_document
+        .as_known()
+        .unwrap()
+        .contains("cr.aliyuncs.com"));
     shutdown.cancel();
 }
 
 #[tokio::test]
 async fn grpc_unknown_calls_answer_unimplemented() {
-    let (client, shutdown) = in_process_client().await;
+    let (channel, shutdown) = in_process_channel().await;
     // Call a method name the service does not declare, with the raw gRPC client.
-    let mut grpc = tonic::client::Grpc::new(client.into_inner());
+    let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.unwrap();
     let path = http::uri::PathAndQuery::from_static("/tfplugin6.Provider/OpenEphemeralResource");
     let status = grpc
@@ -161,11 +191,18 @@ fn binary_without_the_cookie_explains_itself() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("This binary is a plugin"), "{stderr}");
-    assert!(output.stdout.is_empty(), "nothing but the handshake may reach stdout");
+    assert!(
+        output.stdout.is_empty(),
+        "nothing but the handshake may reach stdout"
+    );
 }
 
 /// A client certificate like go-plugin's: ECDSA P-521, self-signed.
-fn client_identity() -> (rustls_pki_types::CertificateDer<'static>, rustls_pki_types::PrivateKeyDer<'static>, String) {
+fn client_identity() -> (
+    rustls_pki_types::CertificateDer<'static>,
+    rustls_pki_types::PrivateKeyDer<'static>,
+    String,
+) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -206,7 +243,9 @@ fn start_plugin(client_cert_pem: &str) -> RunningPlugin {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(fields.len(), 6, "handshake line: {line:?}");
     assert_eq!(&fields[..3], &["1", "6", "tcp"]);
@@ -221,20 +260,73 @@ fn start_plugin(client_cert_pem: &str) -> RunningPlugin {
     }
 }
 
+/// Trusts exactly the certificate from the handshake line, as go-plugin does. (webpki would
+/// reject it as a CA certificate used as an end entity; Go's verifier accepts that.)
+#[derive(Debug)]
+struct PinnedServerCert {
+    pinned: Vec<u8>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServerCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls_pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.pinned.as_slice() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
 /// A gRPC health check over TLS, optionally presenting a client certificate.
 async fn health_check(
     plugin: &RunningPlugin,
-    client_auth: Option<(rustls_pki_types::CertificateDer<'static>, rustls_pki_types::PrivateKeyDer<'static>)>,
+    client_auth: Option<(
+        rustls_pki_types::CertificateDer<'static>,
+        rustls_pki_types::PrivateKeyDer<'static>,
+    )>,
 ) -> Result<i32, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls_pki_types::CertificateDer::from(plugin.server_cert.clone()))
-        .map_err(|e| e.to_string())?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = Arc::new(PinnedServerCert {
+        pinned: plugin.server_cert.clone(),
+        algorithms: provider.signature_verification_algorithms,
+    });
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(roots);
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
     let mut config = match client_auth {
         Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
         None => builder.with_no_client_auth(),
@@ -277,9 +369,15 @@ async fn mutual_tls_serves_the_pinned_client_and_refuses_others() {
     );
 
     let anonymous = health_check(&plugin, None).await;
-    assert!(anonymous.is_err(), "a client without a certificate was served");
+    assert!(
+        anonymous.is_err(),
+        "a client without a certificate was served"
+    );
 
     let (other_cert, other_key, _) = client_identity();
     let stranger = health_check(&plugin, Some((other_cert, other_key))).await;
-    assert!(stranger.is_err(), "a client with another certificate was served");
+    assert!(
+        stranger.is_err(),
+        "a client with another certificate was served"
+    );
 }

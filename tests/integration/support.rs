@@ -1,7 +1,7 @@
 //! Shared test fixtures: the built provider, a Terraform working directory wired to it through
 //! `dev_overrides`, and small helpers to run commands and read their output.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The provider binary cargo built for this test run.
@@ -11,15 +11,17 @@ pub fn provider_binary() -> PathBuf {
 
 /// The `terraform` CLI. Tests never skip: a missing CLI fails them with this message.
 pub fn terraform_binary() -> PathBuf {
-    let candidate = std::env::var_os("TERRAFORM").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("PATH")
-            .and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|dir| dir.join("terraform"))
-                    .find(|path| path.is_file())
-            })
-            .unwrap_or_else(|| PathBuf::from("/usr/local/bin/terraform"))
-    });
+    let candidate = std::env::var_os("TERRAFORM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("PATH")
+                .and_then(|paths| {
+                    std::env::split_paths(&paths)
+                        .map(|dir| dir.join("terraform"))
+                        .find(|path| path.is_file())
+                })
+                .unwrap_or_else(|| PathBuf::from("/usr/local/bin/terraform"))
+        });
     assert!(
         candidate.is_file(),
         "the terraform CLI was not found (looked at $TERRAFORM, $PATH and /usr/local/bin/terraform); \
@@ -61,17 +63,8 @@ impl TfDir {
         tf
     }
 
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
     pub fn write(&self, name: &str, contents: &str) {
         std::fs::write(self.dir.path().join(name), contents).expect("write terraform file");
-    }
-
-    pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.extra_env.push((key.to_string(), value.to_string()));
-        self
     }
 
     /// Runs `terraform <args>` in this directory.
@@ -126,7 +119,11 @@ impl TfOutput {
 
     #[track_caller]
     pub fn assert_failure(&self) -> &Self {
-        assert!(!self.success, "terraform unexpectedly succeeded:\n{}", self.all());
+        assert!(
+            !self.success,
+            "terraform unexpectedly succeeded:\n{}",
+            self.all()
+        );
         self
     }
 }

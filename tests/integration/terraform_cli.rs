@@ -15,25 +15,42 @@ fn role_tf(body: &str) -> String {
 
 #[test]
 fn terraform_validate_accepts_a_good_configuration() {
-    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["images-prod", "images-dev"]"#));
+    let tf = TfDir::new(&role_tf(
+        r#"  bucket_names = ["images-prod", "images-dev"]"#,
+    ));
     let out = tf.run(&["validate", "-no-color"]);
     out.assert_success();
-    assert!(out.stdout.contains("The configuration is valid"), "{}", out.all());
+    assert!(
+        out.stdout.contains("The configuration is valid"),
+        "{}",
+        out.all()
+    );
 }
 
 #[test]
 fn terraform_plan_shows_both_documents() {
-    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["images-prod", "images-dev"]"#));
+    let tf = TfDir::new(&role_tf(
+        r#"  bucket_names = ["images-prod", "images-dev"]"#,
+    ));
     let out = tf.run(&["plan", "-no-color", "-input=false"]);
     out.assert_success();
     let text = out.all();
-    assert!(text.contains("alicr_custom_oss_role.this will be created"), "{text}");
+    assert!(
+        text.contains("alicr_custom_oss_role.this will be created"),
+        "{text}"
+    );
     assert!(text.contains("acs:oss:*:*:images-dev/*"), "{text}");
     assert!(text.contains("acs:oss:*:*:images-prod"), "{text}");
     assert!(text.contains("cms:QueryMetricLast"), "{text}");
     assert!(text.contains("cr.aliyuncs.com"), "{text}");
-    assert!(text.contains("AliyunContainerRegistryCustomizedOSSBucketRole"), "{text}");
-    assert!(text.contains("Plan: 1 to add, 0 to change, 0 to destroy"), "{text}");
+    assert!(
+        text.contains("AliyunContainerRegistryCustomizedOSSBucketRole"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 1 to add, 0 to change, 0 to destroy"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -78,6 +95,10 @@ fn terraform_rejects_plain_http_to_a_remote_endpoint() {
     let out = tf.run(&["validate", "-no-color"]);
     out.assert_failure();
     let text = out.all();
-    assert!(text.contains("endpoints"), "{text}");
+    assert!(text.contains("Invalid endpoint"), "{text}");
+    assert!(
+        text.contains(r#"ram = "http://ram.aliyuncs.com""#),
+        "{text}"
+    );
     assert!(text.contains("loopback"), "{text}");
 }
