@@ -2,7 +2,11 @@
 //! and (in submodules) the resolution chain, the aliyun CLI profile file, ECS metadata, STS
 //! `AssumeRole` and the refresh-before-expiry cache that temporary credentials go through.
 
-// SUBMODULES
+mod assume_role;
+mod cache;
+mod chain;
+mod ecs;
+mod profile;
 
 use std::fmt;
 
@@ -11,7 +15,16 @@ use time::OffsetDateTime;
 
 use super::error::Error;
 
-// REEXPORTS
+pub use assume_role::{
+    AssumeRoleParams, AssumeRoleProvider, DEFAULT_SESSION_NAME, DEFAULT_SESSION_SECONDS,
+};
+pub use cache::{refresh_at, CachingProvider, Fetch, REFRESH_MARGIN};
+pub use chain::{
+    build_provider, connect, resolve, AssumeRoleConfig, CredentialConfig, CredentialSource, Env,
+    MapEnv, ProcessEnv, Resolved, DEFAULT_REGION,
+};
+pub use ecs::{EcsMetadataProvider, DEFAULT_ECS_METADATA_ENDPOINT};
+pub use profile::{CliConfig, CliProfile, ProfileMode};
 
 /// A string that must never be shown: `Debug` prints `<redacted>` and there is no `Display`.
 #[derive(Clone, PartialEq, Eq, Default)]

@@ -1,0 +1,244 @@
+//! The aliyun CLI configuration file (`~/.aliyun/config.json`): `{"current": name, "profiles":
+//! [...]}`, and what each profile mode (AK, StsToken, RamRoleArn, EcsRamRole,
+//! ChainableRamRoleArn) means as a credential source.
+
+use serde::Deserialize;
+
+use super::Secret;
+use crate::alicloud::error::Error;
+use crate::alicloud::lenient;
+
+/// The parsed configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CliConfig {
+    /// The profile the CLI uses when none is named.
+    #[serde(deserialize_with = "lenient::string")]
+    pub current: String,
+    /// Every profile.
+    #[serde(deserialize_with = "lenient::list")]
+    pub profiles: Vec<CliProfile>,
+}
+
+/// One profile. `Debug` redacts the secret and the token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct CliProfile {
+    /// The profile's name.
+    #[serde(deserialize_with = "lenient::string")]
+    pub name: String,
+    /// `AK`, `StsToken`, `RamRoleArn`, `EcsRamRole`, ...
+    #[serde(deserialize_with = "lenient::string")]
+    pub mode: String,
+    /// AccessKey ID.
+    #[serde(deserialize_with = "lenient::string")]
+    pub access_key_id: String,
+    /// AccessKey secret.
+    pub access_key_secret: Option<Secret>,
+    /// STS token (mode StsToken).
+    pub sts_token: Option<Secret>,
+    /// ECS RAM role name (mode EcsRamRole).
+    #[serde(deserialize_with = "lenient::string")]
+    pub ram_role_name: String,
+    /// Role to assume (mode RamRoleArn, ChainableRamRoleArn).
+    #[serde(deserialize_with = "lenient::string")]
+    pub ram_role_arn: String,
+    /// Session name for the assumed role.
+    #[serde(deserialize_with = "lenient::string")]
+    pub ram_session_name: String,
+    /// External id for the assumed role.
+    #[serde(deserialize_with = "lenient::string")]
+    pub external_id: String,
+    /// The profile whose credentials assume the role (mode ChainableRamRoleArn).
+    #[serde(deserialize_with = "lenient::string")]
+    pub source_profile: String,
+    /// Session lifetime in seconds (0 = default).
+    #[serde(deserialize_with = "lenient::opt_u64")]
+    pub expired_seconds: Option<u64>,
+    /// The profile's region.
+    #[serde(deserialize_with = "lenient::string")]
+    pub region_id: String,
+}
+
+/// What a profile asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileMode {
+    /// Long-lived access key.
+    Ak,
+    /// Access key with an STS token.
+    StsToken,
+    /// Access key that assumes a role.
+    RamRoleArn,
+    /// ECS instance role.
+    EcsRamRole,
+    /// Another profile's credentials that assume a role.
+    ChainableRamRoleArn,
+}
+
+impl ProfileMode {
+    /// Parses a mode, ignoring case as the CLI does; an empty mode is `AK`.
+    pub fn parse(mode: &str) -> Result<ProfileMode, String> {
+        let known = [
+            ("AK", ProfileMode::Ak),
+            ("", ProfileMode::Ak),
+            ("StsToken", ProfileMode::StsToken),
+            ("RamRoleArn", ProfileMode::RamRoleArn),
+            ("EcsRamRole", ProfileMode::EcsRamRole),
+            ("ChainableRamRoleArn", ProfileMode::ChainableRamRoleArn),
+        ];
+        known
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(mode.trim()))
+            .map(|(_, m)| *m)
+            .ok_or_else(|| {
+                format!(
+                    "mode {mode:?} is not supported (supported: AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn)"
+                )
+            })
+    }
+}
+
+impl CliConfig {
+    /// Parses the file's text. Errors name the file but never quote its content.
+    pub fn parse(text: &str, path: &str) -> Result<CliConfig, Error> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::Config(format!(
+                "cannot parse the aliyun CLI configuration {path} (line {}, column {}): it must be JSON like \
+                 {{\"current\": \"default\", \"profiles\": [{{\"name\": \"default\", \"mode\": \"AK\", ...}}]}}",
+                e.line(),
+                e.column()
+            ))
+        })
+    }
+
+    /// The profile called `name`.
+    pub fn profile(&self, name: &str) -> Option<&CliProfile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The names of every profile, for error messages.
+    pub fn names(&self) -> Vec<&str> {
+        self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+}
+
+impl CliProfile {
+    /// The profile's mode.
+    pub fn mode(&self) -> Result<ProfileMode, Error> {
+        ProfileMode::parse(&self.mode).map_err(|why| self.invalid(&why))
+    }
+
+    /// The access key pair, required by AK, StsToken and RamRoleArn modes.
+    pub fn access_key(&self) -> Result<(String, Secret), Error> {
+        let secret = self.access_key_secret.clone().filter(|s| !s.is_empty());
+        match (self.access_key_id.trim(), secret) {
+            (id, Some(secret)) if !id.is_empty() => Ok((id.to_string(), secret)),
+            _ => Err(self.invalid("access_key_id and access_key_secret must both be set")),
+        }
+    }
+
+    /// The STS token, required by StsToken mode.
+    pub fn token(&self) -> Result<Secret, Error> {
+        self.sts_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| self.invalid("sts_token must be set in StsToken mode"))
+    }
+
+    /// The profile's region, if set.
+    pub fn region(&self) -> Option<&str> {
+        Some(self.region_id.trim()).filter(|r| !r.is_empty())
+    }
+
+    /// A configuration error about this profile.
+    pub fn invalid(&self, why: &str) -> Error {
+        Error::Config(format!("aliyun CLI profile {:?}: {why}", self.name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"{
+      "current": "ak",
+      "profiles": [
+        {"name": "ak", "mode": "AK", "access_key_id": "LTAIak", "access_key_secret": "akSecret",
+         "sts_token": "", "ram_role_name": "", "ram_role_arn": "", "ram_session_name": "",
+         "private_key": "", "key_pair_name": "", "expired_seconds": 0, "verified": "",
+         "region_id": "eu-central-1", "output_format": "json", "language": "en", "site": "",
+         "retry_timeout": 0, "retry_count": 0},
+        {"name": "sts", "mode": "StsToken", "access_key_id": "STS.x", "access_key_secret": "stsSecret",
+         "sts_token": "stsToken", "region_id": "cn-beijing"},
+        {"name": "arn", "mode": "RamRoleArn", "access_key_id": "LTAIarn", "access_key_secret": "arnSecret",
+         "ram_role_arn": "acs:ram::123:role/r", "ram_session_name": "s", "expired_seconds": "1800"},
+        {"name": "ecs", "mode": "ecsramrole", "ram_role_name": "EcsRole"},
+        {"name": "odd", "mode": "CloudSSO"}
+      ]
+    }"#;
+
+    fn config() -> CliConfig {
+        CliConfig::parse(FILE, "config.json").expect("parse")
+    }
+
+    #[test]
+    fn parses_the_cli_format() {
+        let c = config();
+        assert_eq!(c.current, "ak");
+        assert_eq!(c.names(), vec!["ak", "sts", "arn", "ecs", "odd"]);
+        let ak = c.profile("ak").expect("ak");
+        assert_eq!(ak.mode().ok(), Some(ProfileMode::Ak));
+        assert_eq!(
+            ak.access_key().map(|(id, _)| id).ok().as_deref(),
+            Some("LTAIak")
+        );
+        assert_eq!(ak.region(), Some("eu-central-1"));
+        assert_eq!(ak.expired_seconds, Some(0));
+        let sts = c.profile("sts").expect("sts");
+        assert_eq!(sts.mode().ok(), Some(ProfileMode::StsToken));
+        assert_eq!(
+            sts.token().ok().map(|t| t.expose().to_string()).as_deref(),
+            Some("stsToken")
+        );
+        let arn = c.profile("arn").expect("arn");
+        assert_eq!(arn.mode().ok(), Some(ProfileMode::RamRoleArn));
+        assert_eq!(arn.expired_seconds, Some(1800));
+        assert_eq!(
+            c.profile("ecs").map(|p| p.mode().ok()),
+            Some(Some(ProfileMode::EcsRamRole))
+        );
+        assert!(c.profile("odd").is_some_and(|p| p.mode().is_err()));
+        assert!(c.profile("missing").is_none());
+    }
+
+    #[test]
+    fn debug_redacts_profile_secrets() {
+        let text = format!("{:?}", config());
+        for secret in ["akSecret", "stsSecret", "stsToken", "arnSecret"] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+
+    #[test]
+    fn missing_pieces_are_errors() {
+        let c = CliConfig::parse(
+            r#"{"profiles":[{"name":"a","mode":"AK","access_key_id":"x"},{"name":"t","mode":"StsToken","access_key_id":"x","access_key_secret":"y"}]}"#,
+            "f",
+        )
+        .expect("parse");
+        assert!(c.profile("a").is_some_and(|p| p.access_key().is_err()));
+        assert!(c.profile("t").is_some_and(|p| p.token().is_err()));
+    }
+
+    #[test]
+    fn bad_json_names_the_file_without_quoting_it() {
+        let err = CliConfig::parse(
+            r#"{"profiles": [{"access_key_secret": "leak"#,
+            "/home/u/.aliyun/config.json",
+        )
+        .expect_err("bad");
+        let text = err.to_string();
+        assert!(text.contains("/home/u/.aliyun/config.json"));
+        assert!(!text.contains("leak"));
+    }
+}
