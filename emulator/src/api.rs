@@ -90,6 +90,7 @@ async fn execute(
     }
     let now = clock::now_unix();
     let caller = auth::verify(req, store, now)?;
+    store.record_signature(auth::scheme_of(req).name());
     tracing::debug!(
         action,
         access_key_id = caller.access_key_id(),

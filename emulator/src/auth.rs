@@ -40,6 +40,16 @@ pub enum Scheme {
     Acs3,
 }
 
+impl Scheme {
+    /// The algorithm's name as the wire spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::RpcV1 => "HMAC-SHA1",
+            Scheme::Acs3 => signature::ACS3_ALGORITHM,
+        }
+    }
+}
+
 /// The scheme a request claims.
 pub fn scheme_of(req: &RpcRequest) -> Scheme {
     match req.header("authorization") {

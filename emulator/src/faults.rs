@@ -93,6 +93,8 @@ pub struct Calls {
     pub total: u64,
     pub by_action: BTreeMap<String, u64>,
     pub errors_by_code: BTreeMap<String, u64>,
+    /// Authenticated calls by signature scheme (`HMAC-SHA1`, `ACS3-HMAC-SHA256`).
+    pub by_signature: BTreeMap<String, u64>,
     /// ECS metadata requests (not RAM/STS calls, so not in `total`).
     pub metadata_requests: u64,
 }
@@ -102,6 +104,11 @@ impl Calls {
     pub fn record_call(&mut self, action: &str) {
         self.total += 1;
         *self.by_action.entry(action.to_string()).or_default() += 1;
+    }
+
+    /// Counts one authenticated call by its signature scheme.
+    pub fn record_signature(&mut self, scheme: &str) {
+        *self.by_signature.entry(scheme.to_string()).or_default() += 1;
     }
 
     /// Counts one error answer (including injected ones and dropped connections).

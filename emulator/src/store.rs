@@ -166,6 +166,11 @@ impl Store {
         self.lock().calls.record_error(code);
     }
 
+    /// Counts an authenticated call by signature scheme.
+    pub fn record_signature(&self, scheme: &str) {
+        self.lock().calls.record_signature(scheme);
+    }
+
     /// Counts an ECS metadata request.
     pub fn record_metadata_request(&self) {
         self.lock().calls.metadata_requests += 1;

@@ -219,6 +219,9 @@ async fn acs3_signature_accepted_and_checked() {
         .await;
     assert_eq!(a.status, 200, "{}", a.text());
     assert_eq!(a.json()["Role"]["RoleName"], "V3-Role");
+    let calls = admin_get(emu.addr(), "/_emulator/calls").await;
+    assert_eq!(calls["by_signature"]["ACS3-HMAC-SHA256"], 1);
+    assert!(calls["by_signature"].get("HMAC-SHA1").is_none());
 
     // Changing a signed query parameter after signing breaks the signature.
     let a = c
