@@ -158,3 +158,79 @@ impl Target<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use rand::Rng;
+
+    const ALPHABET: &[u8] = b"AaZz09=&%+._-~*/ \x00\xff\xc3\xa9";
+    const NAMES: &[&str] = &[
+        "Action",
+        "Version",
+        "Format",
+        "AccessKeyId",
+        "Signature",
+        "SignatureMethod",
+        "SignatureVersion",
+        "SignatureNonce",
+        "Timestamp",
+        "SecurityToken",
+        "RoleName",
+        "PolicyName",
+    ];
+
+    fn noise(rng: &mut impl Rng, max: usize) -> Vec<u8> {
+        let len = rng.random_range(0..max);
+        (0..len)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())])
+            .collect()
+    }
+
+    fn random_request(rng: &mut impl Rng) -> RpcRequest {
+        let mut query = String::new();
+        for _ in 0..rng.random_range(0..12) {
+            let name = NAMES[rng.random_range(0..NAMES.len())];
+            let value = String::from_utf8_lossy(&noise(rng, 24)).into_owned();
+            query.push_str(&format!("{name}={value}&"));
+        }
+        if rng.random_bool(0.5) {
+            query.push_str("Version=2015-05-01&Action=CreateRole&");
+        }
+        let mut headers = hyper::HeaderMap::new();
+        headers.insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        if rng.random_bool(0.3) {
+            let auth = format!(
+                "ACS3-HMAC-SHA256 {}",
+                String::from_utf8_lossy(&noise(rng, 40)).replace(['\r', '\n', '\0'], "")
+            );
+            if let Ok(v) = hyper::header::HeaderValue::from_str(&auth) {
+                headers.insert(hyper::header::AUTHORIZATION, v);
+            }
+        }
+        RpcRequest::new("POST", "/", Some(&query), headers, noise(rng, 64))
+    }
+
+    /// Random garbage never panics and never gets past authentication.
+    #[tokio::test]
+    async fn random_requests_are_refused_without_panicking() {
+        let store = Store::open(&Config::default()).expect("store");
+        let mut rng = rand::rng();
+        for _ in 0..3000 {
+            let req = random_request(&mut rng);
+            match handle(&req, &store).await {
+                Reply::Http(reply) => {
+                    assert!(reply.status >= 400, "garbage accepted: {:?}", req.query);
+                    let body: Value = serde_json::from_slice(&reply.body).expect("JSON error");
+                    assert!(body["Code"].as_str().is_some_and(|c| !c.is_empty()));
+                }
+                Reply::Reset => panic!("no faults configured"),
+            }
+        }
+        assert_eq!(store.read(|a| a.roles.len()), 0);
+    }
+}
