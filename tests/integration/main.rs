@@ -1,6 +1,7 @@
 //! The integration test binary: the provider through real `terraform`, the plugin protocol over
 //! real connections, and the Alibaba Cloud client against the RAM emulator.
 
+mod client;
 mod plugin_protocol;
 mod support;
 mod terraform_cli;
