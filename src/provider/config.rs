@@ -1,5 +1,7 @@
 //! The provider block: its schema, the typed configuration, and the rules checked at validate time.
 
+use crate::alicloud::credentials::{self, Secret};
+use crate::alicloud::{Client, ClientConfig};
 use crate::plugin::diagnostics::{AttributePath, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Presence, Schema};
 use crate::plugin::typed::ObjectReader;
@@ -220,6 +222,55 @@ impl ProviderConfig {
             );
         }
         diags
+    }
+}
+
+impl ProviderConfig {
+    /// Builds the Alibaba Cloud client: resolves the credential chain (configuration, then
+    /// environment, then the aliyun CLI profile) and validates endpoints. Sends nothing.
+    pub fn connect(&self) -> Result<Client, crate::alicloud::Error> {
+        self.connect_with_env(&credentials::ProcessEnv)
+    }
+
+    pub fn connect_with_env(
+        &self,
+        env: &dyn credentials::Env,
+    ) -> Result<Client, crate::alicloud::Error> {
+        let known = |t: &Tri<String>| t.as_known().filter(|s| !s.is_empty()).cloned();
+        let mut client_config = ClientConfig {
+            ram_endpoint: known(&self.endpoint_ram),
+            sts_endpoint: known(&self.endpoint_sts),
+            ..Default::default()
+        };
+        if let Some(retries) = self.max_retries.as_known() {
+            client_config.retry.max_retries = u32::try_from(*retries).unwrap_or(0);
+        }
+        if let Some(algorithm) = known(&self.signature_algorithm) {
+            client_config.signature_algorithm = algorithm.parse()?;
+        }
+        let credential_config = credentials::CredentialConfig {
+            access_key: known(&self.access_key),
+            secret_key: known(&self.secret_key).map(Secret::new),
+            security_token: known(&self.security_token).map(Secret::new),
+            region: known(&self.region),
+            profile: known(&self.profile),
+            shared_credentials_file: known(&self.shared_credentials_file).map(Into::into),
+            ecs_role_name: known(&self.ecs_role_name),
+            assume_role: self.assume_role.as_ref().and_then(|a| {
+                Some(credentials::AssumeRoleConfig {
+                    role_arn: known(&a.role_arn)?,
+                    session_name: known(&a.session_name),
+                    session_expiration: a
+                        .session_expiration
+                        .as_known()
+                        .and_then(|s| u64::try_from(*s).ok()),
+                    external_id: known(&a.external_id),
+                    policy: known(&a.policy),
+                })
+            }),
+            ecs_metadata_endpoint: None,
+        };
+        credentials::connect(client_config, &credential_config, env)
     }
 }
 

@@ -2,6 +2,8 @@
 //! the provider block, the resource, the data source and the function.
 
 pub mod config;
+pub mod errors;
+pub mod lifecycle;
 pub mod resource;
 pub mod validation;
 
@@ -11,6 +13,7 @@ use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+use crate::alicloud::Client;
 use crate::plugin::diagnostics::Diagnostics;
 use crate::plugin::proto::tfplugin6::{self as pb, provider_server::Provider};
 use crate::plugin::value::{self, Type, Value};
@@ -28,7 +31,8 @@ pub struct ProviderService {
 
 #[derive(Default)]
 struct State {
-    config: RwLock<Option<Arc<ProviderConfig>>>,
+    /// The Alibaba Cloud client built by `ConfigureProvider` (sends nothing until used).
+    client: RwLock<Option<Client>>,
     /// Cancelled by `StopProvider`; replaced so the provider keeps serving afterwards.
     stop: Mutex<CancellationToken>,
 }
@@ -106,13 +110,21 @@ fn encode_role(model: Option<&RoleModel>) -> Result<pb::DynamicValue, Diagnostic
     }
 }
 
-fn not_implemented(what: &str) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    diags.error(
-        format!("{what} is not implemented yet"),
-        "This build of terraform-provider-alicr can validate and plan alicr_custom_oss_role but not yet change or read it in Alibaba Cloud.",
-    );
-    diags
+impl ProviderService {
+    /// The configured client, or a diagnostic if Terraform has not configured the provider.
+    async fn client(&self) -> Result<Client, Diagnostics> {
+        match &*self.state.client.read().await {
+            Some(client) => Ok(client.clone()),
+            None => {
+                let mut diags = Diagnostics::new();
+                diags.error(
+                    "Provider not configured",
+                    "the alicr provider was used before Terraform configured it (its configuration may depend on values not known yet)",
+                );
+                Err(diags)
+            }
+        }
+    }
 }
 
 #[tonic::async_trait]
@@ -217,10 +229,17 @@ impl Provider for ProviderService {
             .and_then(|value| ProviderConfig::from_value(&value));
         let diagnostics = match parsed {
             Ok(config) => {
-                let diags = config.validate();
+                let mut diags = config.validate();
                 if !diags.has_errors() {
-                    tracing::debug!(terraform_version = %request.terraform_version, "provider configured");
-                    *self.state.config.write().await = Some(Arc::new(config));
+                    match config.connect() {
+                        Ok(client) => {
+                            tracing::debug!(terraform_version = %request.terraform_version, "provider configured");
+                            *self.state.client.write().await = Some(client);
+                        }
+                        Err(error) => {
+                            diags.error("Invalid provider configuration", error.to_string())
+                        }
+                    }
                 }
                 diags
             }
@@ -236,12 +255,19 @@ impl Provider for ProviderService {
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
-        Ok(Response::new(pb::read_resource::Response {
-            new_state: request.current_state,
-            diagnostics: not_implemented("Reading alicr_custom_oss_role").into_proto(),
+        let result = self.read_role(&request).await;
+        let mut response = pb::read_resource::Response {
             private: request.private,
-            deferred: None,
-        }))
+            ..Default::default()
+        };
+        match result {
+            Ok(state) => response.new_state = Some(state),
+            Err(diags) => {
+                response.new_state = request.current_state;
+                response.diagnostics = diags.into_proto();
+            }
+        }
+        Ok(Response::new(response))
     }
 
     async fn plan_resource_change(
@@ -269,21 +295,42 @@ impl Provider for ProviderService {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
+        let (new_state, diagnostics) = match self.apply_role(&request).await {
+            Ok(outcome) => (encode_role(outcome.state.as_ref()), outcome.diagnostics),
+            Err(diags) => (Ok(request.prior_state.clone().unwrap_or_default()), diags),
+        };
+        let (new_state, diagnostics) = match new_state {
+            Ok(state) => (Some(state), diagnostics),
+            Err(mut encode_diags) => {
+                encode_diags.extend(diagnostics);
+                (request.prior_state, encode_diags)
+            }
+        };
         Ok(Response::new(pb::apply_resource_change::Response {
-            new_state: request.prior_state,
-            diagnostics: not_implemented("Applying alicr_custom_oss_role").into_proto(),
-            ..Default::default()
+            new_state,
+            private: request.planned_private,
+            diagnostics: diagnostics.into_proto(),
+            legacy_type_system: false,
         }))
     }
 
     async fn import_resource_state(
         &self,
-        _request: Request<pb::import_resource_state::Request>,
+        request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
-        Ok(Response::new(pb::import_resource_state::Response {
-            diagnostics: not_implemented("Importing alicr_custom_oss_role").into_proto(),
-            ..Default::default()
-        }))
+        let request = request.into_inner();
+        let mut response = pb::import_resource_state::Response::default();
+        match self.import_role(&request).await {
+            Ok(state) => {
+                response.imported_resources = vec![pb::import_resource_state::ImportedResource {
+                    type_name: resource::TYPE_NAME.to_string(),
+                    state: Some(state),
+                    private: Vec::new(),
+                }]
+            }
+            Err(diags) => response.diagnostics = diags.into_proto(),
+        }
+        Ok(Response::new(response))
     }
 
     async fn read_data_source(
@@ -385,4 +432,57 @@ fn plan_role(
         encode_role(Some(&plan.planned))?,
         plan.requires_replace.iter().map(|p| p.to_proto()).collect(),
     ))
+}
+
+/// The resource handlers that talk to RAM.
+impl ProviderService {
+    async fn read_role(
+        &self,
+        request: &pb::read_resource::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        if request.type_name != resource::TYPE_NAME {
+            return Err(unknown_type(&request.type_name));
+        }
+        let Some(prior) = decode_role(request.current_state.as_ref())? else {
+            return encode_role(None);
+        };
+        let client = self.client().await?;
+        let current = lifecycle::read(&client, &prior).await?;
+        encode_role(current.as_ref())
+    }
+
+    async fn apply_role(
+        &self,
+        request: &pb::apply_resource_change::Request,
+    ) -> Result<lifecycle::Outcome, Diagnostics> {
+        if request.type_name != resource::TYPE_NAME {
+            return Err(unknown_type(&request.type_name));
+        }
+        let prior = decode_role(request.prior_state.as_ref())?;
+        let planned = decode_role(request.planned_state.as_ref())?;
+        let client = self.client().await?;
+        let stop = self.stop_token();
+        Ok(match (prior, planned) {
+            (None, Some(planned)) => lifecycle::create(&client, &planned, &stop).await,
+            (Some(prior), Some(planned)) => lifecycle::update(&client, &prior, &planned).await,
+            (Some(prior), None) => {
+                let diagnostics = lifecycle::delete(&client, &prior).await;
+                let state = diagnostics.has_errors().then_some(prior);
+                lifecycle::Outcome { state, diagnostics }
+            }
+            (None, None) => lifecycle::Outcome::default(),
+        })
+    }
+
+    async fn import_role(
+        &self,
+        request: &pb::import_resource_state::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        if request.type_name != resource::TYPE_NAME {
+            return Err(unknown_type(&request.type_name));
+        }
+        let client = self.client().await?;
+        let model = lifecycle::import(&client, &request.id).await?;
+        encode_role(Some(&model))
+    }
 }

@@ -2,6 +2,7 @@
 //! real connections, and the Alibaba Cloud client against the RAM emulator.
 
 mod client;
+mod lifecycle;
 mod plugin_protocol;
 mod support;
 mod terraform_cli;

@@ -63,6 +63,10 @@ impl TfDir {
         tf
     }
 
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     pub fn write(&self, name: &str, contents: &str) {
         std::fs::write(self.dir.path().join(name), contents).expect("write terraform file");
     }
@@ -91,6 +95,8 @@ impl TfDir {
 /// What a command printed, with both streams as text.
 pub struct TfOutput {
     pub success: bool,
+    /// The exit code (`plan -detailed-exitcode`: 0 no changes, 2 changes).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -99,6 +105,7 @@ impl From<Output> for TfOutput {
     fn from(output: Output) -> Self {
         TfOutput {
             success: output.status.success(),
+            code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
@@ -147,4 +154,129 @@ provider "alicr" {{
 }}
 "#
     )
+}
+
+/// The RAM emulator, in-process on its own runtime, plus its admin API and a signed client for
+/// making changes "outside Terraform".
+pub struct Emulator {
+    runtime: tokio::runtime::Runtime,
+    running: Option<alicr_emulator::Running>,
+    http: reqwest::Client,
+}
+
+impl Emulator {
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("emulator runtime");
+        let running = runtime
+            .block_on(alicr_emulator::start(alicr_emulator::Config::default()))
+            .expect("start the RAM emulator");
+        Emulator {
+            runtime,
+            running: Some(running),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.running.as_ref().expect("emulator running").endpoint()
+    }
+
+    fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let url = format!("{}{path}", self.endpoint());
+        self.runtime.block_on(async {
+            let mut request = self.http.request(method, url);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.expect("emulator admin call");
+            assert!(
+                response.status().is_success(),
+                "admin call {path} failed: {}",
+                response.status()
+            );
+            let text = response.text().await.expect("admin body");
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+        })
+    }
+
+    /// `GET /_emulator/state`.
+    pub fn state(&self) -> serde_json::Value {
+        self.admin(reqwest::Method::GET, "/_emulator/state", None)
+    }
+
+    /// `GET /_emulator/calls` -> `by_action` counts.
+    pub fn calls(&self) -> serde_json::Value {
+        self.admin(reqwest::Method::GET, "/_emulator/calls", None)
+    }
+
+    /// RAM calls of each action made while `f` ran (STS and admin calls excluded).
+    pub fn count_calls<T>(
+        &self,
+        f: impl FnOnce() -> T,
+    ) -> (T, std::collections::BTreeMap<String, u64>) {
+        let before = self.calls();
+        let result = f();
+        let after = self.calls();
+        let mut delta = std::collections::BTreeMap::new();
+        if let Some(actions) = after["by_action"].as_object() {
+            for (action, count) in actions {
+                let was = before["by_action"][action].as_u64().unwrap_or(0);
+                let now = count.as_u64().unwrap_or(0);
+                if now > was {
+                    delta.insert(action.clone(), now - was);
+                }
+            }
+        }
+        (result, delta)
+    }
+
+    /// `POST /_emulator/faults`.
+    pub fn faults(&self, faults: serde_json::Value) {
+        self.admin(reqwest::Method::POST, "/_emulator/faults", Some(faults));
+    }
+
+    /// A signed RAM client with the emulator's key, to change things behind Terraform's back.
+    pub fn client(&self) -> terraform_provider_alicr::alicloud::Client {
+        use terraform_provider_alicr::alicloud::{
+            Client, ClientConfig, Credentials, StaticProvider,
+        };
+        let _guard = self.runtime.enter();
+        let config = ClientConfig {
+            ram_endpoint: Some(self.endpoint()),
+            sts_endpoint: Some(self.endpoint()),
+            ..Default::default()
+        };
+        let credentials = Credentials::new(
+            alicr_emulator::config::DEFAULT_ACCESS_KEY_ID,
+            alicr_emulator::config::DEFAULT_ACCESS_KEY_SECRET,
+        );
+        Client::new(config)
+            .expect("client")
+            .with_credentials(std::sync::Arc::new(StaticProvider::new(
+                credentials,
+                "test",
+            )))
+    }
+
+    /// Runs a future (a client call) on the emulator's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            self.runtime.block_on(running.stop());
+        }
+    }
 }

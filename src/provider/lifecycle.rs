@@ -1,0 +1,858 @@
+//! The RAM calls behind `alicr_custom_oss_role`: create (with rollback), read (refresh and
+//! drift), update (converge), delete and import. Independent calls run concurrently.
+
+use std::collections::BTreeSet;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::alicloud::ram::{
+    AttachedPolicy, CreatePolicyRequest, CreatePolicyVersionRequest, CreateRoleRequest,
+    GetPolicyResponse, PolicyType, Role, RotateStrategy, UpdateRoleRequest,
+};
+use crate::alicloud::{Client, Error};
+use crate::plugin::diagnostics::Diagnostics;
+use crate::plugin::value::Tri;
+use crate::policy;
+use crate::provider::errors::api_error;
+use crate::provider::resource::{RoleModel, DEFAULT_MAX_SESSION_DURATION, TYPE_NAME};
+
+/// What an apply produced: the state to record (None = nothing exists) and any problems.
+/// A state returned together with errors from a create is recorded by Terraform as tainted.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub state: Option<RoleModel>,
+    pub diagnostics: Diagnostics,
+}
+
+/// The values an apply works with, all known.
+#[derive(Debug, Clone)]
+struct Desired {
+    role_name: String,
+    policy_name: String,
+    buckets: BTreeSet<String>,
+    description: Option<String>,
+    max_session_duration: i64,
+    trust_document: String,
+    policy_document: String,
+}
+
+impl Desired {
+    fn from_planned(planned: &RoleModel) -> Result<Desired, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let mut known = |name: &str, value: Option<String>| {
+            value.unwrap_or_else(|| {
+                diags.error(
+                    "Value not known at apply time",
+                    format!("{name} must be known when alicr_custom_oss_role is applied"),
+                );
+                String::new()
+            })
+        };
+        let role_name = known("role_name", planned.role_name.as_known().cloned());
+        let policy_name = known("policy_name", planned.policy_name.as_known().cloned());
+        let buckets = planned.bucket_names.as_known().cloned().unwrap_or_default();
+        if buckets.is_empty() {
+            diags.error(
+                "Value not known at apply time",
+                "bucket_names must be known and non-empty when alicr_custom_oss_role is applied",
+            );
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Desired {
+            policy_document: policy::render_policy(&buckets),
+            trust_document: policy::render_trust_policy(),
+            role_name,
+            policy_name,
+            buckets,
+            description: planned.description.as_known().cloned(),
+            max_session_duration: planned
+                .max_session_duration
+                .as_known()
+                .copied()
+                .unwrap_or(DEFAULT_MAX_SESSION_DURATION),
+        })
+    }
+}
+
+/// The policy as found attached to the role.
+#[derive(Debug, Clone)]
+struct AttachedView {
+    document: String,
+    version: String,
+}
+
+/// Builds state from what RAM holds. Documents equivalent to `prior`'s keep `prior`'s bytes so
+/// RAM's reformatting never shows as a change; `bucket_names` is parsed back from the policy
+/// (kept from `prior` when there is no policy to parse).
+fn observed_state(
+    prior: &RoleModel,
+    role: &Role,
+    policy_name: &str,
+    policy: Option<&AttachedView>,
+) -> RoleModel {
+    let keep_equivalent = |prior_doc: &Tri<String>, found: &str| match prior_doc {
+        Tri::Known(old) if policy::documents_equivalent(old, found) => Tri::Known(old.clone()),
+        _ => Tri::Known(found.to_string()),
+    };
+    let bucket_names = policy
+        .and_then(|p| policy::parse_bucket_names(&p.document).ok())
+        .filter(|buckets| !buckets.is_empty())
+        .map(Tri::Known)
+        .unwrap_or_else(|| prior.bucket_names.clone());
+    let description = if role.description.is_empty() && !prior.description.is_known() {
+        Tri::Null
+    } else {
+        Tri::Known(role.description.clone())
+    };
+    let max_session_duration = role
+        .max_session_duration
+        .and_then(|secs| i64::try_from(secs).ok())
+        .map(Tri::Known)
+        .unwrap_or_else(|| match &prior.max_session_duration {
+            Tri::Known(secs) => Tri::Known(*secs),
+            _ => Tri::Known(DEFAULT_MAX_SESSION_DURATION),
+        });
+    RoleModel {
+        bucket_names,
+        role_name: Tri::Known(role.role_name.clone()),
+        policy_name: Tri::Known(policy_name.to_string()),
+        description,
+        max_session_duration,
+        force_detach_policies: match &prior.force_detach_policies {
+            Tri::Known(b) => Tri::Known(*b),
+            _ => Tri::Known(false),
+        },
+        id: Tri::Known(role.role_name.clone()),
+        arn: Tri::Known(role.arn.clone()),
+        role_id: Tri::Known(role.role_id.clone()),
+        create_date: Tri::Known(role.create_date.clone()),
+        policy_document: match policy {
+            Some(p) => keep_equivalent(&prior.policy_document, &p.document),
+            None => Tri::Null,
+        },
+        assume_role_policy_document: keep_equivalent(
+            &prior.assume_role_policy_document,
+            &role.assume_role_policy_document,
+        ),
+        policy_version: match policy {
+            Some(p) => Tri::Known(p.version.clone()),
+            None => Tri::Null,
+        },
+    }
+}
+
+/// A state for what may exist after a failed create: names known, everything else null, so
+/// Terraform records it (tainted) and the next apply cleans it up.
+fn partial_state(planned: &RoleModel, desired: &Desired, role: Option<&Role>) -> RoleModel {
+    let mut state = match role {
+        Some(role) => observed_state(planned, role, &desired.policy_name, None),
+        None => RoleModel {
+            bucket_names: Tri::Known(desired.buckets.clone()),
+            role_name: Tri::Known(desired.role_name.clone()),
+            policy_name: Tri::Known(desired.policy_name.clone()),
+            description: planned.description.clone(),
+            max_session_duration: Tri::Known(desired.max_session_duration),
+            force_detach_policies: planned.force_detach_policies.clone(),
+            id: Tri::Known(desired.role_name.clone()),
+            ..Default::default()
+        },
+    };
+    state.bucket_names = Tri::Known(desired.buckets.clone());
+    if state.force_detach_policies.is_unknown() {
+        state.force_detach_policies = Tri::Known(false);
+    }
+    state
+}
+
+fn import_id(role_name: &str, policy_name: Option<&str>) -> String {
+    match policy_name {
+        Some(policy) => format!("{role_name}:{policy}"),
+        None => role_name.to_string(),
+    }
+}
+
+/// The diagnostic for a role that exists but is in no state file.
+fn role_exists_diagnostic(desired: &Desired, error: &Error) -> Diagnostics {
+    let id = import_id(&desired.role_name, Some(&desired.policy_name));
+    let mut diags = Diagnostics::new();
+    diags.error(
+        format!("RAM role {:?} already exists", desired.role_name),
+        format!(
+            "A RAM role named {role:?} already exists in this account, so it was not created \
+             (and nothing else was left behind). To manage it with Terraform, import it, \
+             replacing NAME with this resource's name in your configuration:\n\n  \
+             terraform import {TYPE_NAME}.NAME {id}\n\nor, with Terraform 1.5 or later, add this \
+             block and run terraform plan:\n\n  import {{\n    to = {TYPE_NAME}.NAME\n    id = \
+             \"{id}\"\n  }}\n\n({error})",
+            role = desired.role_name,
+        ),
+    );
+    diags
+}
+
+fn policy_exists_diagnostic(desired: &Desired, error: &Error) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    diags.error(
+        format!("RAM policy {:?} already exists", desired.policy_name),
+        format!(
+            "A custom policy named {policy:?} already exists in this account, so it was not \
+             created (and nothing else was left behind). If it is attached to an existing role, \
+             import that role together with it:\n\n  terraform import {TYPE_NAME}.NAME \
+             ROLE_NAME:{policy}\n\nor choose another policy_name, or delete the policy. \
+             ({error})",
+            policy = desired.policy_name,
+        ),
+    );
+    diags
+}
+
+/// `CreateRole`; an "already exists" answer to a retried attempt is our own earlier attempt,
+/// confirmed by reading the role back.
+async fn create_role(client: &Client, desired: &Desired) -> Result<Role, Error> {
+    let request = CreateRoleRequest {
+        role_name: desired.role_name.clone(),
+        assume_role_policy_document: desired.trust_document.clone(),
+        description: desired.description.clone(),
+        max_session_duration: u64::try_from(desired.max_session_duration).ok(),
+    };
+    match client.create_role(&request).await {
+        Ok(response) => Ok(response.role),
+        Err(error) if error.is_already_exists() && error.attempts().unwrap_or(1) > 1 => {
+            let found = client.get_role(&desired.role_name).await?.role;
+            if policy::documents_equivalent(
+                &found.assume_role_policy_document,
+                &desired.trust_document,
+            ) {
+                tracing::debug!(role = %desired.role_name, "CreateRole retry found our own earlier attempt");
+                Ok(found)
+            } else {
+                Err(error)
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// `CreatePolicy`, with the same treatment of our own retried attempt. Returns the version id.
+async fn create_policy(client: &Client, desired: &Desired) -> Result<String, Error> {
+    let request = CreatePolicyRequest {
+        policy_name: desired.policy_name.clone(),
+        policy_document: desired.policy_document.clone(),
+        description: None,
+    };
+    match client.create_policy(&request).await {
+        Ok(response) => Ok(version_or_v1(response.policy.default_version)),
+        Err(error) if error.is_already_exists() && error.attempts().unwrap_or(1) > 1 => {
+            let found = client
+                .get_policy(PolicyType::Custom, &desired.policy_name)
+                .await?;
+            if policy::documents_equivalent(found.default_document(), &desired.policy_document) {
+                tracing::debug!(policy = %desired.policy_name, "CreatePolicy retry found our own earlier attempt");
+                Ok(version_or_v1(found.policy.default_version))
+            } else {
+                Err(error)
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn version_or_v1(version: String) -> String {
+    if version.is_empty() {
+        "v1".to_string()
+    } else {
+        version
+    }
+}
+
+/// Deletes what a failed create made; "not found" counts as done.
+async fn roll_back(client: &Client, role: Option<&str>, policy_name: Option<&str>) -> Diagnostics {
+    let delete_role = async {
+        match role {
+            Some(name) => ignore_not_found(client.delete_role(name).await),
+            None => Ok(()),
+        }
+    };
+    let delete_policy = async {
+        match policy_name {
+            Some(name) => ignore_not_found(client.delete_policy(name, true).await),
+            None => Ok(()),
+        }
+    };
+    let (role_result, policy_result) = tokio::join!(delete_role, delete_policy);
+    let mut diags = Diagnostics::new();
+    if let Err(error) = role_result {
+        diags.extend(api_error("Rolling back the new RAM role", &error));
+    }
+    if let Err(error) = policy_result {
+        diags.extend(api_error("Rolling back the new RAM policy", &error));
+    }
+    diags
+}
+
+fn ignore_not_found<T>(result: Result<T, Error>) -> Result<(), Error> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if error.is_not_found() => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Create: `CreateRole` and `CreatePolicy` concurrently, then `AttachPolicyToRole`. State comes
+/// from the answers, with no read. Any failure rolls back what this call created; when the
+/// rollback fails or an outcome is unknown, the partial state is returned with the error.
+pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationToken) -> Outcome {
+    let desired = match Desired::from_planned(planned) {
+        Ok(d) => d,
+        Err(diagnostics) => {
+            return Outcome {
+                state: None,
+                diagnostics,
+            }
+        }
+    };
+    let (role, policy) = tokio::join!(
+        create_role(client, &desired),
+        create_policy(client, &desired)
+    );
+
+    let mut diagnostics = Diagnostics::new();
+    let mut maybe_left = false;
+    let role = match role {
+        Ok(role) => Some(role),
+        Err(error) => {
+            maybe_left |= error.is_outcome_unknown();
+            diagnostics.extend(if error.is_already_exists() {
+                role_exists_diagnostic(&desired, &error)
+            } else {
+                api_error(
+                    &format!("Creating RAM role {:?}", desired.role_name),
+                    &error,
+                )
+            });
+            None
+        }
+    };
+    let policy_version = match policy {
+        Ok(version) => Some(version),
+        Err(error) => {
+            maybe_left |= error.is_outcome_unknown();
+            if error.is_already_exists() {
+                // A role that exists already explains the situation; don't repeat it.
+                if role.is_some() || !diagnostics.has_errors() {
+                    diagnostics.extend(policy_exists_diagnostic(&desired, &error));
+                }
+            } else {
+                diagnostics.extend(api_error(
+                    &format!("Creating RAM policy {:?}", desired.policy_name),
+                    &error,
+                ));
+            }
+            None
+        }
+    };
+
+    if let (Some(role), Some(version)) = (&role, &policy_version) {
+        if stop.is_cancelled() {
+            diagnostics.error(
+                "Interrupted",
+                "Terraform was interrupted after the role and policy were created and before the policy was attached; the resource is recorded as tainted and the next apply replaces it.",
+            );
+            return Outcome {
+                state: Some(partial_state(planned, &desired, Some(role))),
+                diagnostics,
+            };
+        }
+        let attached = client
+            .attach_policy_to_role(PolicyType::Custom, &desired.policy_name, &desired.role_name)
+            .await;
+        match attached {
+            Ok(_) => {}
+            Err(error) if error.is_already_exists() => {}
+            Err(error) => {
+                diagnostics.extend(api_error(
+                    &format!(
+                        "Attaching policy {:?} to role {:?}",
+                        desired.policy_name, desired.role_name
+                    ),
+                    &error,
+                ));
+                if error.is_outcome_unknown() {
+                    return Outcome {
+                        state: Some(partial_state(planned, &desired, Some(role))),
+                        diagnostics,
+                    };
+                }
+                return finish_failed_create(
+                    client,
+                    planned,
+                    &desired,
+                    Some(role),
+                    true,
+                    diagnostics,
+                )
+                .await;
+            }
+        }
+        let view = AttachedView {
+            document: desired.policy_document.clone(),
+            version: version.clone(),
+        };
+        let mut state = observed_state(planned, role, &desired.policy_name, Some(&view));
+        state.bucket_names = Tri::Known(desired.buckets.clone());
+        return Outcome {
+            state: Some(state),
+            diagnostics,
+        };
+    }
+
+    if maybe_left {
+        // A create whose outcome is unknown may have made something: record it so the next
+        // apply reconciles it instead of leaving it in no state file.
+        return Outcome {
+            state: Some(partial_state(planned, &desired, role.as_ref())),
+            diagnostics,
+        };
+    }
+    let created_policy = policy_version.is_some();
+    finish_failed_create(
+        client,
+        planned,
+        &desired,
+        role.as_ref(),
+        created_policy,
+        diagnostics,
+    )
+    .await
+}
+
+/// Rolls back after a definite failure; returns no state if that worked, partial state if not.
+async fn finish_failed_create(
+    client: &Client,
+    planned: &RoleModel,
+    desired: &Desired,
+    role: Option<&Role>,
+    created_policy: bool,
+    mut diagnostics: Diagnostics,
+) -> Outcome {
+    let rollback = roll_back(
+        client,
+        role.map(|r| r.role_name.as_str()),
+        created_policy.then_some(desired.policy_name.as_str()),
+    )
+    .await;
+    if rollback.is_empty() {
+        return Outcome {
+            state: None,
+            diagnostics,
+        };
+    }
+    diagnostics.extend(rollback);
+    Outcome {
+        state: Some(partial_state(planned, desired, role)),
+        diagnostics,
+    }
+}
+
+/// What one concurrent round of reads found.
+struct Found {
+    role: Role,
+    policy: Option<GetPolicyResponse>,
+    attached: Vec<AttachedPolicy>,
+}
+
+impl Found {
+    fn is_attached(&self, policy_name: &str) -> bool {
+        self.attached
+            .iter()
+            .any(|p| p.policy_type == PolicyType::Custom.as_str() && p.policy_name == policy_name)
+    }
+
+    fn attached_view(&self, policy_name: &str) -> Option<AttachedView> {
+        let policy = self.policy.as_ref()?;
+        self.is_attached(policy_name).then(|| AttachedView {
+            document: policy.default_document().to_string(),
+            version: policy.policy.default_version.clone(),
+        })
+    }
+}
+
+/// `GetRole`, `GetPolicy` and `ListPoliciesForRole` concurrently; `None` when the role is gone.
+async fn find(
+    client: &Client,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<Option<Found>, Diagnostics> {
+    let (role, policy, attached) = tokio::join!(
+        client.get_role(role_name),
+        client.get_policy(PolicyType::Custom, policy_name),
+        client.list_policies_for_role(role_name),
+    );
+    let role = match role {
+        Ok(response) => response.role,
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => {
+            return Err(api_error(
+                &format!("Reading RAM role {role_name:?}"),
+                &error,
+            ))
+        }
+    };
+    let policy = match policy {
+        Ok(response) => Some(response),
+        Err(error) if error.is_not_found() => None,
+        Err(error) => {
+            return Err(api_error(
+                &format!("Reading RAM policy {policy_name:?}"),
+                &error,
+            ))
+        }
+    };
+    let attached = match attached {
+        Ok(response) => response.policies,
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => {
+            return Err(api_error(
+                &format!("Listing the policies of RAM role {role_name:?}"),
+                &error,
+            ))
+        }
+    };
+    Ok(Some(Found {
+        role,
+        policy,
+        attached,
+    }))
+}
+
+/// Read (refresh): the state shows reality, so drift appears in the plan.
+pub async fn read(client: &Client, prior: &RoleModel) -> Result<Option<RoleModel>, Diagnostics> {
+    let Some(role_name) = prior.role_name.as_known().or(prior.id.as_known()).cloned() else {
+        return Ok(None);
+    };
+    let policy_name = prior
+        .policy_name
+        .as_known()
+        .cloned()
+        .unwrap_or_else(|| policy::DEFAULT_POLICY_NAME.to_string());
+    let Some(found) = find(client, &role_name, &policy_name).await? else {
+        return Ok(None);
+    };
+    let view = found.attached_view(&policy_name);
+    Ok(Some(observed_state(
+        prior,
+        &found.role,
+        &policy_name,
+        view.as_ref(),
+    )))
+}
+
+/// Update: converge the role (`UpdateRole`) and the policy (`CreatePolicyVersion` with rotation,
+/// or `CreatePolicy` if it vanished, then `AttachPolicyToRole` if it was detached) concurrently.
+pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> Outcome {
+    let desired = match Desired::from_planned(planned) {
+        Ok(d) => d,
+        Err(diagnostics) => {
+            return Outcome {
+                state: Some(prior.clone()),
+                diagnostics,
+            }
+        }
+    };
+    let role_change = role_update_request(prior, planned, &desired);
+    let policy_changes =
+        planned.policy_document != prior.policy_document || prior.policy_document.is_null();
+
+    let update_role = async {
+        match &role_change {
+            Some(request) => client.update_role(request).await.map(|r| Some(r.role)),
+            None => Ok(None),
+        }
+    };
+    let update_policy = async {
+        if policy_changes {
+            converge_policy(client, &desired, prior.policy_document.is_null())
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (role_result, policy_result) = tokio::join!(update_role, update_policy);
+
+    let mut state = prior.clone();
+    let mut diagnostics = Diagnostics::new();
+    match role_result {
+        Ok(Some(role)) => {
+            let observed = observed_state(planned, &role, &desired.policy_name, None);
+            state.description = observed.description;
+            state.max_session_duration = observed.max_session_duration;
+            state.assume_role_policy_document = observed.assume_role_policy_document;
+        }
+        Ok(None) => {}
+        Err(error) => diagnostics.extend(api_error(
+            &format!("Updating RAM role {:?}", desired.role_name),
+            &error,
+        )),
+    }
+    match policy_result {
+        Ok(Some(version)) => {
+            state.policy_document = planned.policy_document.clone();
+            state.bucket_names = Tri::Known(desired.buckets.clone());
+            state.policy_version = Tri::Known(version);
+        }
+        Ok(None) => state.bucket_names = Tri::Known(desired.buckets.clone()),
+        Err(error) => diagnostics.extend(api_error(
+            &format!("Updating RAM policy {:?}", desired.policy_name),
+            &error,
+        )),
+    }
+    state.force_detach_policies = planned.force_detach_policies.clone();
+    if !diagnostics.has_errors() {
+        state.description = planned.description.clone();
+    }
+    Outcome {
+        state: Some(state),
+        diagnostics,
+    }
+}
+
+fn role_update_request(
+    prior: &RoleModel,
+    planned: &RoleModel,
+    desired: &Desired,
+) -> Option<UpdateRoleRequest> {
+    let trust_changed = planned.assume_role_policy_document != prior.assume_role_policy_document;
+    let description_changed = planned.description != prior.description;
+    let duration_changed = planned.max_session_duration != prior.max_session_duration;
+    if !(trust_changed || description_changed || duration_changed) {
+        return None;
+    }
+    Some(UpdateRoleRequest {
+        role_name: desired.role_name.clone(),
+        new_assume_role_policy_document: trust_changed.then(|| desired.trust_document.clone()),
+        new_description: description_changed
+            .then(|| desired.description.clone().unwrap_or_default()),
+        new_max_session_duration: if duration_changed {
+            u64::try_from(desired.max_session_duration).ok()
+        } else {
+            None
+        },
+    })
+}
+
+/// Makes the policy's default document the desired one and the policy attached. Returns the
+/// new default version id.
+async fn converge_policy(
+    client: &Client,
+    desired: &Desired,
+    maybe_detached: bool,
+) -> Result<String, Error> {
+    let request = CreatePolicyVersionRequest {
+        policy_name: desired.policy_name.clone(),
+        policy_document: desired.policy_document.clone(),
+        set_as_default: true,
+        rotate_strategy: RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded,
+    };
+    let (version, recreated) = match client.create_policy_version(&request).await {
+        Ok(response) => (response.policy_version.version_id, false),
+        Err(error) if error.is_not_found() => (create_policy(client, desired).await?, true),
+        Err(error) => return Err(error),
+    };
+    if maybe_detached || recreated {
+        match client
+            .attach_policy_to_role(PolicyType::Custom, &desired.policy_name, &desired.role_name)
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if error.is_already_exists() => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(version)
+}
+
+/// Delete: refuse (before changing anything) when other policies are attached and
+/// `force_detach_policies` is false; else detach, then delete the policy and the role
+/// concurrently. Anything already gone counts as done.
+pub async fn delete(client: &Client, prior: &RoleModel) -> Diagnostics {
+    let Some(role_name) = prior.role_name.as_known().or(prior.id.as_known()).cloned() else {
+        return Diagnostics::new();
+    };
+    let policy_name = prior
+        .policy_name
+        .as_known()
+        .cloned()
+        .unwrap_or_else(|| policy::DEFAULT_POLICY_NAME.to_string());
+    let force = prior
+        .force_detach_policies
+        .as_known()
+        .copied()
+        .unwrap_or(false);
+
+    let attached = match client.list_policies_for_role(&role_name).await {
+        Ok(response) => response.policies,
+        Err(error) if error.is_not_found() => {
+            // The role is gone already; make sure our policy is too.
+            return match ignore_not_found(client.delete_policy(&policy_name, true).await) {
+                Ok(()) => Diagnostics::new(),
+                Err(error) => api_error(&format!("Deleting RAM policy {policy_name:?}"), &error),
+            };
+        }
+        Err(error) => {
+            return api_error(
+                &format!("Listing the policies of RAM role {role_name:?}"),
+                &error,
+            )
+        }
+    };
+    let is_ours = |p: &AttachedPolicy| {
+        p.policy_type == PolicyType::Custom.as_str() && p.policy_name == policy_name
+    };
+    let foreign: Vec<&AttachedPolicy> = attached.iter().filter(|p| !is_ours(p)).collect();
+    if !foreign.is_empty() && !force {
+        let names: Vec<String> = foreign
+            .iter()
+            .map(|p| format!("{} ({})", p.policy_name, p.policy_type))
+            .collect();
+        let mut diags = Diagnostics::new();
+        diags.error(
+            format!("RAM role {role_name:?} has other policies attached"),
+            format!(
+                "Nothing was changed: the role also has these policies attached, which this \
+                 resource did not attach: {}. Detach them first, or set \
+                 force_detach_policies = true (and apply) to have destroy detach them.",
+                names.join(", ")
+            ),
+        );
+        return diags;
+    }
+
+    let role = role_name.as_str();
+    let detaches = attached.iter().map(|p| async move {
+        let policy_type = if p.policy_type == PolicyType::System.as_str() {
+            PolicyType::System
+        } else {
+            PolicyType::Custom
+        };
+        ignore_not_found(
+            client
+                .detach_policy_from_role(policy_type, &p.policy_name, role)
+                .await,
+        )
+        .map_err(|e| (p.policy_name.clone(), e))
+    });
+    let mut diags = Diagnostics::new();
+    for result in futures::future::join_all(detaches).await {
+        if let Err((name, error)) = result {
+            diags.extend(api_error(
+                &format!("Detaching policy {name:?} from role {role_name:?}"),
+                &error,
+            ));
+        }
+    }
+    if diags.has_errors() {
+        return diags;
+    }
+    let (policy_result, role_result) = tokio::join!(
+        client.delete_policy(&policy_name, true),
+        client.delete_role(&role_name),
+    );
+    if let Err(error) = ignore_not_found(policy_result) {
+        diags.extend(api_error(
+            &format!("Deleting RAM policy {policy_name:?}"),
+            &error,
+        ));
+    }
+    if let Err(error) = ignore_not_found(role_result) {
+        diags.extend(api_error(
+            &format!("Deleting RAM role {role_name:?}"),
+            &error,
+        ));
+    }
+    diags
+}
+
+/// Import by `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`. Without a policy name: the default name if
+/// attached, else the only custom policy attached, else an error listing the candidates.
+pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics> {
+    let (role_name, explicit_policy) = match id.split_once(':') {
+        Some((role, policy)) => (role.trim(), Some(policy.trim())),
+        None => (id.trim(), None),
+    };
+    if role_name.is_empty() || explicit_policy.is_some_and(str::is_empty) {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Invalid import ID",
+            format!("expected ROLE_NAME or ROLE_NAME:POLICY_NAME, got {id:?}"),
+        );
+        return Err(diags);
+    }
+    let guess = explicit_policy.unwrap_or(policy::DEFAULT_POLICY_NAME);
+    let Some(mut found) = find(client, role_name, guess).await? else {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Cannot import a RAM role that does not exist",
+            format!("no RAM role named {role_name:?} was found in this account"),
+        );
+        return Err(diags);
+    };
+    let policy_name = match explicit_policy {
+        Some(name) => name.to_string(),
+        None if found.is_attached(guess) => guess.to_string(),
+        None => {
+            let custom: Vec<&str> = found
+                .attached
+                .iter()
+                .filter(|p| p.policy_type == PolicyType::Custom.as_str())
+                .map(|p| p.policy_name.as_str())
+                .collect();
+            match custom.as_slice() {
+                [only] => {
+                    let name = only.to_string();
+                    found.policy = match client.get_policy(PolicyType::Custom, &name).await {
+                        Ok(response) => Some(response),
+                        Err(error) => {
+                            return Err(api_error(&format!("Reading RAM policy {name:?}"), &error))
+                        }
+                    };
+                    name
+                }
+                _ => {
+                    let mut diags = Diagnostics::new();
+                    let listed = if custom.is_empty() {
+                        "none".to_string()
+                    } else {
+                        custom.join(", ")
+                    };
+                    diags.error(
+                        "Cannot tell which policy to import",
+                        format!(
+                            "RAM role {role_name:?} does not have the policy {guess:?} attached, \
+                             and not exactly one custom policy (attached custom policies: {listed}). \
+                             Import with an ID of the form {role_name}:POLICY_NAME."
+                        ),
+                    );
+                    return Err(diags);
+                }
+            }
+        }
+    };
+    let view = found.attached_view(&policy_name);
+    if view.is_none() {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Cannot import: policy not attached",
+            format!("custom policy {policy_name:?} is not attached to RAM role {role_name:?} (or does not exist)"),
+        );
+        return Err(diags);
+    }
+    Ok(observed_state(
+        &RoleModel::default(),
+        &found.role,
+        &policy_name,
+        view.as_ref(),
+    ))
+}
