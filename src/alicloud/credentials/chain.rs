@@ -344,7 +344,7 @@ fn from_profile_file(
             )))
         }
     };
-    let file = CliConfig::parse(&text, &shown)?;
+    let file = CliConfig::parse_any(&text, &shown)?;
     let name = profile_name(config, env, &file);
     let profile = find_profile(&file, &name, &shown)?;
     let source = profile_source(&file, profile, &shown, 0)?;
@@ -436,7 +436,7 @@ fn profile_assume_role(
                 .filter(|s| *s > 0)
                 .unwrap_or(DEFAULT_SESSION_SECONDS),
             external_id: Some(profile.external_id.trim().to_string()).filter(|e| !e.is_empty()),
-            policy: None,
+            policy: Some(profile.policy.trim().to_string()).filter(|p| !p.is_empty()),
         },
         origin,
     })
@@ -848,6 +848,31 @@ mod tests {
         assert_eq!(
             static_id(&resolve(&CredentialConfig::default(), &e).expect("resolve")),
             Some("FILEID")
+        );
+    }
+
+    #[test]
+    fn ini_credentials_file_via_environment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("credentials.ini");
+        std::fs::write(
+            &path,
+            "[default]\ntype = access_key\naccess_key_id = INIID\naccess_key_secret = s\n\
+             [work]\ntype = ram_role_arn\naccess_key_id = W\naccess_key_secret = s\nrole_arn = acs:ram::1:role/w\n",
+        )
+        .expect("write");
+        let e = env().with("ALIBABA_CLOUD_CREDENTIALS_FILE", &path.to_string_lossy());
+        assert_eq!(
+            static_id(&resolve(&CredentialConfig::default(), &e).expect("default section")),
+            Some("INIID")
+        );
+        let work = resolve(
+            &CredentialConfig::default(),
+            &e.clone().with("ALIBABA_CLOUD_PROFILE", "work"),
+        )
+        .expect("work");
+        assert!(
+            matches!(work.source, CredentialSource::AssumeRole { ref params, .. } if params.role_arn == "acs:ram::1:role/w")
         );
     }
 

@@ -1,6 +1,7 @@
-//! The aliyun CLI configuration file (`~/.aliyun/config.json`): `{"current": name, "profiles":
-//! [...]}`, and what each profile mode (AK, StsToken, RamRoleArn, EcsRamRole,
-//! ChainableRamRoleArn) means as a credential source.
+//! Profile files: the aliyun CLI configuration (`~/.aliyun/config.json`: `{"current": name,
+//! "profiles": [...]}`) and, read into the same shape, the INI credentials file of Alibaba's
+//! SDKs (`[name]` sections with `type = access_key | ecs_ram_role | ram_role_arn`); and what each
+//! profile mode (AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn) means.
 
 use serde::Deserialize;
 
@@ -58,6 +59,9 @@ pub struct CliProfile {
     /// The profile's region.
     #[serde(deserialize_with = "lenient::string")]
     pub region_id: String,
+    /// An inline policy for the assumed role (INI `ram_role_arn` sections only).
+    #[serde(skip)]
+    pub policy: String,
 }
 
 /// What a profile asks for.
@@ -111,6 +115,54 @@ impl CliConfig {
         })
     }
 
+    /// Parses either format: JSON (the aliyun CLI's) when the text starts with `{`, otherwise
+    /// the SDKs' INI credentials file.
+    pub fn parse_any(text: &str, path: &str) -> Result<CliConfig, Error> {
+        if text.trim_start().starts_with('{') {
+            CliConfig::parse(text, path)
+        } else {
+            CliConfig::parse_ini(text, path)
+        }
+    }
+
+    /// Parses the INI credentials file (`[name]` sections of `key = value` lines; sections
+    /// with `enable = false` are left out).
+    pub fn parse_ini(text: &str, path: &str) -> Result<CliConfig, Error> {
+        let mut sections: Vec<(String, Vec<(String, String)>)> = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = strip_ini_comment(raw).trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                sections.push((name.trim().to_string(), Vec::new()));
+                continue;
+            }
+            let bad_line = || {
+                Error::Config(format!(
+                    "cannot parse the credentials file {path}: line {} is neither [section] nor key = value",
+                    index + 1
+                ))
+            };
+            let (key, value) = line.split_once('=').ok_or_else(bad_line)?;
+            let section = sections.last_mut().ok_or_else(bad_line)?;
+            section
+                .1
+                .push((key.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+        let profiles = sections
+            .into_iter()
+            .filter(|(_, kv)| {
+                ini_get(kv, "enable").is_none_or(|v| !v.eq_ignore_ascii_case("false"))
+            })
+            .map(|(name, kv)| ini_profile(name, &kv))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CliConfig {
+            current: String::new(),
+            profiles,
+        })
+    }
+
     /// The profile called `name`.
     pub fn profile(&self, name: &str) -> Option<&CliProfile> {
         self.profiles.iter().find(|p| p.name == name)
@@ -120,6 +172,57 @@ impl CliConfig {
     pub fn names(&self) -> Vec<&str> {
         self.profiles.iter().map(|p| p.name.as_str()).collect()
     }
+}
+
+/// Drops a `#` or `;` comment: a whole-line one, or one after whitespace.
+fn strip_ini_comment(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('#') || trimmed.starts_with(';') {
+        return "";
+    }
+    let bytes = line.as_bytes();
+    for i in 1..bytes.len() {
+        if matches!(bytes[i], b'#' | b';') && bytes[i - 1].is_ascii_whitespace() {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+fn ini_get<'a>(kv: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    kv.iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn ini_profile(name: String, kv: &[(String, String)]) -> Result<CliProfile, Error> {
+    let get = |key: &str| ini_get(kv, key).unwrap_or_default().to_string();
+    let secret = |key: &str| ini_get(kv, key).map(Secret::new);
+    let kind = get("type");
+    let mode = match kind.as_str() {
+        "access_key" => "AK",
+        "ecs_ram_role" => "EcsRamRole",
+        "ram_role_arn" => "RamRoleArn",
+        other => {
+            return Err(Error::Config(format!(
+                "credentials file section [{name}]: type {other:?} is not supported \
+                 (supported: access_key, ecs_ram_role, ram_role_arn)"
+            )))
+        }
+    };
+    Ok(CliProfile {
+        mode: mode.to_string(),
+        access_key_id: get("access_key_id"),
+        access_key_secret: secret("access_key_secret"),
+        ram_role_name: get("role_name"),
+        ram_role_arn: get("role_arn"),
+        ram_session_name: get("role_session_name"),
+        region_id: get("region_id"),
+        policy: get("policy"),
+        name,
+        ..CliProfile::default()
+    })
 }
 
 impl CliProfile {
@@ -228,6 +331,54 @@ mod tests {
         .expect("parse");
         assert!(c.profile("a").is_some_and(|p| p.access_key().is_err()));
         assert!(c.profile("t").is_some_and(|p| p.token().is_err()));
+    }
+
+    const INI: &str = "# shared credentials\n\
+        [default]\n\
+        enable = true\n\
+        type = access_key            # the kind\n\
+        access_key_id = INIID\n\
+        access_key_secret = ini#secret\n\
+        \n\
+        [ecs]\n\
+        type = ecs_ram_role\n\
+        role_name = EcsRamRoleTest\n\
+        \n\
+        [arn]\n\
+        type = ram_role_arn\n\
+        region_id = cn-test\n\
+        policy = {\"Version\":\"1\"}\n\
+        access_key_id = foo\n\
+        access_key_secret = bar\n\
+        role_arn = acs:ram::1:role/r\n\
+        role_session_name = sess\n\
+        \n\
+        [off]\n\
+        enable = false\n\
+        type = access_key\n";
+
+    #[test]
+    fn parses_the_ini_credentials_file() {
+        let c = CliConfig::parse_any(INI, "credentials.ini").expect("ini");
+        assert_eq!(c.names(), vec!["default", "ecs", "arn"]);
+        let d = c.profile("default").expect("default");
+        assert_eq!(d.mode().ok(), Some(ProfileMode::Ak));
+        let (id, secret) = d.access_key().expect("keys");
+        assert_eq!(id, "INIID");
+        assert_eq!(secret.expose(), "ini#secret");
+        assert_eq!(
+            c.profile("ecs").map(|p| p.ram_role_name.as_str()),
+            Some("EcsRamRoleTest")
+        );
+        let arn = c.profile("arn").expect("arn");
+        assert_eq!(arn.mode().ok(), Some(ProfileMode::RamRoleArn));
+        assert_eq!(arn.ram_role_arn, "acs:ram::1:role/r");
+        assert_eq!(arn.ram_session_name, "sess");
+        assert_eq!(arn.policy, r#"{"Version":"1"}"#);
+        assert_eq!(arn.region(), Some("cn-test"));
+        assert!(CliConfig::parse_any("[x]\ntype = bearer\n", "f").is_err());
+        assert!(CliConfig::parse_any("key = outside\n", "f").is_err());
+        assert!(!format!("{c:?}").contains("ini#secret"));
     }
 
     #[test]
