@@ -214,7 +214,9 @@ impl Client {
     }
 
     /// Calls `action` of `service` with `params`, retrying per the policy, and decodes the
-    /// answer into `T`.
+    /// answer into `T`. Credential errors are final (temporary credentials are fetched with
+    /// their own retries). When the next backoff would pass the deadline, the last error is
+    /// returned as it is; when the deadline passes mid-attempt, `DeadlineExceeded`.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         service: Service,
@@ -225,18 +227,25 @@ impl Client {
             .deadline
             .unwrap_or_else(|| Instant::now() + self.inner.config.operation_timeout);
         let policy = self.inner.config.retry;
+        let mut last: Option<Error> = None;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let creds =
+                match tokio::time::timeout_at(deadline, self.credentials.credentials()).await {
+                    Ok(Ok(creds)) => creds,
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => return Err(deadline_exceeded(action, attempt - 1, last)),
+                };
             let outcome = tokio::time::timeout_at(
                 deadline,
-                self.attempt::<T>(service, action, &params, attempt),
+                self.attempt::<T>(service, action, &params, &creds, attempt),
             )
             .await;
             let mut err = match outcome {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(e)) => e,
-                Err(_) => return Err(deadline_exceeded(action, attempt, None)),
+                Err(_) => return Err(deadline_exceeded(action, attempt, last)),
             };
             err.set_attempts(attempt);
             if !err.is_retryable() || !policy.allows_retry_after(attempt) {
@@ -244,9 +253,10 @@ impl Client {
             }
             let delay = policy.delay(attempt);
             if Instant::now() + delay >= deadline {
-                return Err(deadline_exceeded(action, attempt, Some(&err)));
+                return Err(err);
             }
             debug!(action, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
+            last = Some(err);
             tokio::time::sleep(delay).await;
         }
     }
@@ -256,9 +266,9 @@ impl Client {
         service: Service,
         action: &'static str,
         params: &Params,
+        creds: &Credentials,
         attempt: u32,
     ) -> Result<T, Error> {
-        let creds = self.credentials.credentials().await?;
         let endpoint = self.endpoint(service);
         let prepared = prepare(
             self.inner.config.signature_algorithm,
@@ -268,7 +278,7 @@ impl Client {
                 action,
                 params,
             },
-            &creds,
+            creds,
             OffsetDateTime::now_utc(),
             &uuid::Uuid::new_v4().to_string(),
         );
@@ -288,7 +298,7 @@ impl Client {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "alibaba cloud call"
         );
-        decode(action, status, &body, envelope, &creds)
+        decode(action, status, &body, envelope, creds)
     }
 
     async fn send(
@@ -324,11 +334,11 @@ fn build_http(config: &ClientConfig) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", error_chain(&e))))
 }
 
-fn deadline_exceeded(action: &str, attempts: u32, last: Option<&Error>) -> Error {
+fn deadline_exceeded(action: &str, attempts: u32, last: Option<Error>) -> Error {
     Error::DeadlineExceeded {
         action: action.to_string(),
         attempts,
-        last_error: last.map(|e| e.to_string()),
+        last_error: last.map(Box::new),
     }
 }
 

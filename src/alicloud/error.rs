@@ -142,8 +142,8 @@ pub enum Error {
         action: String,
         /// How many attempts were made.
         attempts: u32,
-        /// The last error seen before the deadline, if any.
-        last_error: Option<String>,
+        /// The error of the previous attempt, if there was one.
+        last_error: Option<Box<Error>>,
     },
     /// The server answered something that is neither a result nor an error document.
     #[error("{action}: unexpected answer (HTTP {http_status}): {message}")]
@@ -173,7 +173,7 @@ fn transport_text(kind: TransportKind) -> &'static str {
     }
 }
 
-fn last_error_suffix(last: &Option<String>) -> String {
+fn last_error_suffix(last: &Option<Box<Error>>) -> String {
     match last {
         Some(e) => format!("; last error: {e}"),
         None => String::new(),
@@ -344,6 +344,15 @@ impl Error {
 
     /// A one-line hint for the common errors, to show under the diagnostic.
     pub fn hint(&self) -> Option<&'static str> {
+        if let Error::DeadlineExceeded {
+            last_error: Some(last),
+            ..
+        } = self
+        {
+            if let Some(hint) = last.hint() {
+                return Some(hint);
+            }
+        }
         if self.is_timeout() {
             return Some("Alibaba Cloud did not answer in time; check the network path to the endpoint, or retry");
         }
@@ -456,6 +465,18 @@ mod tests {
         };
         assert!(!deadline.is_retryable());
         assert!(deadline.is_timeout());
+        assert!(deadline.hint().is_some_and(|h| h.contains("in time")));
+        let throttled_then_deadline = Error::DeadlineExceeded {
+            action: "GetRole".into(),
+            attempts: 3,
+            last_error: Some(Box::new(api("Throttling.User", 400))),
+        };
+        assert!(throttled_then_deadline
+            .hint()
+            .is_some_and(|h| h.contains("max_retries")));
+        assert!(throttled_then_deadline
+            .to_string()
+            .contains("Throttling.User"));
         let unexpected = |status| Error::UnexpectedResponse {
             action: "GetRole".into(),
             http_status: status,

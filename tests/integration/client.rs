@@ -877,3 +877,61 @@ async fn environment_credentials_end_to_end() {
     assert!(e.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_ID"));
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn throttling_until_the_deadline_keeps_its_code() {
+    let emu = Emu::start().await;
+    let mut config = emu.config(SignatureAlgorithm::HmacSha1, 50);
+    config.retry.base_delay = Duration::from_millis(100);
+    config.retry.max_delay = Duration::from_millis(400);
+    let client = Client::new(config)
+        .expect("client")
+        .with_credentials(Arc::new(StaticProvider::new(
+            Credentials::new(AK, SECRET),
+            "test",
+        )));
+    emu.fail("GetRole", "Throttling.User", 1000).await;
+    let started = tokio::time::Instant::now();
+    let e = expect_err(
+        client
+            .with_deadline(started + Duration::from_millis(500))
+            .get_role("R")
+            .await,
+        "throttled past the deadline",
+    );
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert!(
+        e.hint().is_some_and(|h| h.contains("max_retries")),
+        "the throttling hint survives the deadline: {e}"
+    );
+    assert!(e.to_string().contains("Throttling.User"), "{e}");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn failing_assume_role_is_not_retried_twice_over() {
+    let emu = Emu::start().await;
+    create_role(&emu.client(), "Deployer", ACCOUNT_TRUST).await;
+    emu.fail("AssumeRole", "Throttling.User", 1000).await;
+    let settings = CredentialConfig {
+        access_key: Some(AK.into()),
+        secret_key: Some(Secret::new(SECRET)),
+        assume_role: Some(AssumeRoleConfig {
+            role_arn: format!("acs:ram::{ACCOUNT}:role/Deployer"),
+            ..AssumeRoleConfig::default()
+        }),
+        ..CredentialConfig::default()
+    };
+    let client = connect(
+        emu.config(SignatureAlgorithm::HmacSha1, 2),
+        &settings,
+        &empty_env(),
+    )
+    .expect("connect");
+    let e = expect_err(client.get_role("Deployer").await, "AssumeRole throttled");
+    assert!(e.is_throttling(), "{e}");
+    assert_eq!(e.code(), Some("Throttling.User"));
+    assert_eq!(emu.calls_of("AssumeRole").await, 3);
+    assert_eq!(emu.calls_of("GetRole").await, 0);
+    emu.stop().await;
+}
