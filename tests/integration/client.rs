@@ -935,3 +935,110 @@ async fn failing_assume_role_is_not_retried_twice_over() {
     assert_eq!(emu.calls_of("GetRole").await, 0);
     emu.stop().await;
 }
+
+/// A `MakeWriter` that appends everything to a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn trace_logs_carry_no_secrets() {
+    let emu = Emu::start().await;
+    let setup = emu.client();
+    create_role(&setup, "Deployer", ACCOUNT_TRUST).await;
+    let sts = setup
+        .assume_role(&AssumeRoleRequest {
+            role_arn: format!("acs:ram::{ACCOUNT}:role/Deployer"),
+            role_session_name: "logs".into(),
+            ..AssumeRoleRequest::default()
+        })
+        .await
+        .expect("AssumeRole")
+        .credentials
+        .to_credentials()
+        .expect("credentials");
+    let sts_secret = sts.access_key_secret.expose().to_string();
+    let sts_token = sts
+        .security_token
+        .as_ref()
+        .map(|t| t.expose().to_string())
+        .unwrap_or_default();
+
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    for algorithm in [
+        SignatureAlgorithm::HmacSha1,
+        SignatureAlgorithm::Acs3HmacSha256,
+    ] {
+        let temporary = emu.client_as(algorithm, 1, sts.clone());
+        temporary.get_role("Deployer").await.expect("GetRole");
+        let wrong = emu.client_as(
+            algorithm,
+            1,
+            Credentials::new(sts.access_key_id.clone(), "wrong-secret-value")
+                .with_security_token(Some(sts_token.clone())),
+        );
+        let e = expect_err(wrong.get_role("Deployer").await, "wrong secret");
+        tracing::error!(error = %e, debug = ?e, "surfaced error");
+    }
+    emu.fail("GetRole", "Throttling.User", 1).await;
+    emu.client_as(SignatureAlgorithm::HmacSha1, 2, sts.clone())
+        .get_role("Deployer")
+        .await
+        .expect("GetRole after a retry");
+    drop(guard);
+
+    let logs = captured.text();
+    assert!(logs.contains("GetRole"), "logs were captured: {logs}");
+    assert!(logs.contains("request_id"), "{logs}");
+    assert!(logs.contains("retrying"), "{logs}");
+    for secret in [
+        SECRET,
+        sts_secret.as_str(),
+        sts_token.as_str(),
+        "wrong-secret-value",
+    ] {
+        assert!(!secret.is_empty());
+        assert!(!logs.contains(secret), "a secret leaked into the logs");
+        let encoded = terraform_provider_alicr::alicloud::signer::percent_encode(secret);
+        assert!(
+            !logs.contains(&encoded),
+            "an encoded secret leaked into the logs"
+        );
+    }
+    assert!(!logs.contains("Signature="), "{logs}");
+    emu.stop().await;
+}
