@@ -14,7 +14,7 @@ build:
 release:
 	$(CARGO) build --release --workspace
 
-## demo: build the provider and walk through validate + plan of examples/demo.
+## demo: build, start the RAM emulator, and tour apply / plan / update / import / destroy.
 demo: build
 	bash scripts/demo.sh
 

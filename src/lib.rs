@@ -14,9 +14,17 @@
 //!   - [`plugin::schema`]: schema declarations (protocol message + value type from one source).
 //!   - [`plugin::diagnostics`]: diagnostics with attribute paths.
 //! - [`provider`]: the provider service and its handlers.
-//!   - [`provider::config`]: the provider block.
+//!   - [`provider::config`]: the provider block, and building the client from it.
 //!   - [`provider::resource`]: `alicr_custom_oss_role`: schema, model, validation, plan.
+//!   - [`provider::lifecycle`]: the RAM calls behind create, read, update, delete and import.
+//!   - [`provider::errors`]: the one place Alibaba Cloud errors become diagnostics.
 //!   - [`provider::validation`]: the input rules (names, ranges, URLs).
+//! - [`alicloud`]: the Alibaba Cloud client.
+//!   - [`alicloud::signer`]: HMAC-SHA1 (RPC 1.0) and ACS3-HMAC-SHA256 signing, pure functions.
+//!   - [`alicloud::credentials`]: the credential chain, profiles, ECS metadata, AssumeRole.
+//!   - [`alicloud::client`]: HTTP transport, endpoints, retries with backoff.
+//!   - [`alicloud::ram`] / [`alicloud::sts`]: typed RAM and STS operations.
+//!   - [`alicloud::error`]: errors classified by RAM's `Code`.
 //! - [`policy`]: render, parse and compare the ACR policy and trust documents.
 //! - [`logging`]: hclog-style JSON logs on stderr, driven by `TF_LOG` / `TF_LOG_PROVIDER`.
 
