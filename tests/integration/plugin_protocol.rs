@@ -381,3 +381,121 @@ async fn mutual_tls_serves_the_pinned_client_and_refuses_others() {
         "a client with another certificate was served"
     );
 }
+
+#[tokio::test]
+async fn grpc_upgrade_drops_attributes_the_schema_no_longer_has() {
+    let (mut client, shutdown) = in_process_client().await;
+    let raw = serde_json::json!({
+        "id": "Role",
+        "role_name": "Role",
+        "bucket_names": ["images"],
+        "attribute_from_an_older_version": "gone"
+    });
+    let response = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: resource::TYPE_NAME.into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: serde_json::to_vec(&raw).unwrap(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let ty = resource::schema().value_type();
+    let upgraded = value::decode_msgpack(&response.upgraded_state.unwrap().msgpack, &ty).unwrap();
+    let model = resource::RoleModel::from_value(&upgraded).unwrap();
+    assert_eq!(model.role_name.as_known().map(String::as_str), Some("Role"));
+    assert!(upgraded
+        .get_attr("attribute_from_an_older_version")
+        .is_none());
+
+    let flatmap_only = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: resource::TYPE_NAME.into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: vec![],
+                flatmap: [("id".to_string(), "Role".to_string())].into(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(flatmap_only.diagnostics.len(), 1);
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn grpc_stop_provider_keeps_serving() {
+    let (mut client, shutdown) = in_process_client().await;
+    let stopped = client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(stopped.error.is_empty());
+    // Still answering afterwards: StopProvider cancels work, not the server.
+    client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    shutdown.cancel();
+}
+
+/// Spawns the binary in plaintext plugin mode and returns it with its address.
+fn start_plaintext_plugin() -> (Child, String) {
+    let mut child = Command::new(provider_binary())
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .env("TF_DISABLE_PLUGIN_TLS", "1")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(fields.len(), 6, "handshake line: {line:?}");
+    assert_eq!(fields[5], "", "no certificate without TLS");
+    (child, fields[3].to_string())
+}
+
+#[tokio::test]
+async fn controller_shutdown_ends_the_process_cleanly() {
+    let (mut child, addr) = start_plaintext_plugin();
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut controller =
+        terraform_provider_alicr::plugin::proto::go_plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller
+        .shutdown(terraform_provider_alicr::plugin::proto::go_plugin::Empty {})
+        .await
+        .unwrap();
+    // Bounded wait so a regression fails instead of hanging the suite.
+    let mut status = None;
+    for _ in 0..200 {
+        if let Some(exit) = child.try_wait().unwrap() {
+            status = Some(exit);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let status = status.expect("the plugin did not exit after Shutdown");
+    assert!(status.success(), "exit status {status:?}");
+}

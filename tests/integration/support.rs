@@ -71,8 +71,25 @@ impl TfDir {
         std::fs::write(self.dir.path().join(name), contents).expect("write terraform file");
     }
 
+    /// Drops the `dev_overrides` (for tests that install or attach the provider otherwise).
+    pub fn without_dev_overrides(self) -> Self {
+        std::fs::write(&self.cli_config, "").expect("write CLI config");
+        self
+    }
+
+    /// Runs `terraform <args>` with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> TfOutput {
+        let mut command_env = self.extra_env.clone();
+        command_env.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self.run_in(args, &command_env)
+    }
+
     /// Runs `terraform <args>` in this directory.
     pub fn run(&self, args: &[&str]) -> TfOutput {
+        self.run_in(args, &self.extra_env)
+    }
+
+    fn run_in(&self, args: &[&str], extra_env: &[(String, String)]) -> TfOutput {
         let mut command = Command::new(terraform_binary());
         command
             .args(args)
@@ -84,7 +101,7 @@ impl TfDir {
             .env_remove("TF_LOG")
             .env_remove("TF_LOG_PROVIDER")
             .env_remove("TF_LOG_PATH");
-        for (key, value) in &self.extra_env {
+        for (key, value) in extra_env {
             command.env(key, value);
         }
         let output = command.output().expect("run terraform");

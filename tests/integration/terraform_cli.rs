@@ -102,3 +102,56 @@ fn terraform_rejects_plain_http_to_a_remote_endpoint() {
     );
     assert!(text.contains("loopback"), "{text}");
 }
+
+#[test]
+fn terraform_attaches_to_a_provider_started_with_debug() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(crate::support::provider_binary())
+        .arg("--debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start provider with --debug");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(value) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS=") {
+            reattach = Some(value.trim_matches('\'').to_string());
+            break;
+        }
+    }
+    let reattach = reattach.expect("the provider printed TF_REATTACH_PROVIDERS");
+    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["images"]"#)).without_dev_overrides();
+    let out = tf.run_with_env(
+        &["plan", "-no-color", "-input=false"],
+        &[("TF_REATTACH_PROVIDERS", reattach.as_str())],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    out.assert_success();
+    assert!(out.all().contains("acs:oss:*:*:images/*"), "{}", out.all());
+}
+
+#[test]
+fn provider_logs_reach_terraform_under_tf_log_provider() {
+    let tf = TfDir::new(&role_tf(r#"  bucket_names = ["images"]"#));
+    let out = tf.run_with_env(
+        &["plan", "-no-color", "-input=false"],
+        &[("TF_LOG_PROVIDER", "DEBUG")],
+    );
+    out.assert_success();
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("provider configured"))
+        .unwrap_or_else(|| panic!("no provider log line in:\n{}", out.stderr));
+    // Terraform re-emits a plugin's hclog JSON line with its level and the plugin's name.
+    assert!(line.contains("[DEBUG]"), "{line}");
+    assert!(line.contains("terraform-provider-alicr"), "{line}");
+    assert!(!out.stderr.contains("emulator-secret"), "secret in logs");
+}
