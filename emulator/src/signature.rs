@@ -27,16 +27,15 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Sorts `pairs` by name (byte order, then value) and joins them as `enc(k)=enc(v)` with `&`.
+/// Sorts `pairs` by their raw name (byte order, then value) and joins them as `enc(k)=enc(v)`
+/// with `&`. The sort comes before the encoding, as in Alibaba's SDKs: encoding first would put
+/// `%XX` escapes (e.g. of `/` or of any non-ASCII byte) before `-`, `.`, digits and letters and
+/// so reject their signatures for such names.
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut encoded: Vec<(String, String)> = pairs
-        .into_iter()
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
-        .collect();
-    encoded.sort();
-    encoded
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+    let mut raw: Vec<(&str, &str)> = pairs.into_iter().collect();
+    raw.sort_unstable();
+    raw.iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -299,11 +298,15 @@ mod tests {
     }
 
     #[test]
-    fn canonical_query_sorts_by_encoded_name() {
+    fn canonical_query_sorts_by_raw_name() {
         assert_eq!(
             canonical_query([("b", "2"), ("a", "x y"), ("B", "1")]),
             "B=1&a=x%20y&b=2"
         );
+        // Found by the property tests: the order is the raw names' ("a" < "¡", "a-" < "a/"),
+        // not the encoded ones' ("%C2%A1" < "a", "a%2F" < "a-"), as the SDKs sign.
+        assert_eq!(canonical_query([("¡", ""), ("a", "")]), "a=&%C2%A1=");
+        assert_eq!(canonical_query([("a/", "1"), ("a-", "2")]), "a-=2&a%2F=1");
     }
 
     #[test]
