@@ -51,6 +51,7 @@ pub fn state_json(account: &Account) -> Value {
                 "MaxSessionDuration": r.max_session_duration,
                 "CreateDate": r.create_date,
                 "UpdateDate": r.update_date,
+                "Tags": r.tags,
             })
         })
         .collect();
@@ -75,6 +76,7 @@ pub fn state_json(account: &Account) -> Value {
                 "Description": p.description,
                 "DefaultVersion": p.default_version,
                 "Versions": versions,
+                "Tags": p.tags,
             })
         })
         .collect();

@@ -43,6 +43,7 @@ mod server;
 pub mod signature;
 mod store;
 mod sts;
+mod tags;
 mod validate;
 mod wire;
 mod xml;

@@ -138,5 +138,6 @@ fn external_role(account_id: &str, role_name: &str) -> Role {
         max_session_duration: 3600,
         create_date: String::new(),
         update_date: String::new(),
+        tags: Default::default(),
     }
 }

@@ -24,6 +24,9 @@ pub struct Role {
     pub max_session_duration: u32,
     pub create_date: String,
     pub update_date: String,
+    /// Tag key -> value (state files from before tags load with none).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// One version of a policy document.
@@ -47,6 +50,9 @@ pub struct Policy {
     pub versions: Vec<PolicyVersion>,
     /// Number of the next version id (`v<n>`); ids are never reused.
     pub next_version: u32,
+    /// Tag key -> value.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Policy {

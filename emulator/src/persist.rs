@@ -135,6 +135,7 @@ mod tests {
                 max_session_duration: 3600,
                 create_date: "2020-01-01T00:00:00Z".into(),
                 update_date: "2020-01-01T00:00:00Z".into(),
+                tags: Default::default(),
             },
         );
         write_atomic(&path, &encode(&account).expect("encode")).expect("write");

@@ -11,6 +11,7 @@ use crate::model::{
     MAX_POLICY_VERSIONS, SYSTEM_POLICY_DATE,
 };
 use crate::store::Store;
+use crate::tags;
 use crate::validate::{self, DocumentKind};
 use crate::wire::Params;
 
@@ -65,6 +66,9 @@ const ACTIONS: &[&str] = &[
     "DetachPolicyFromRole",
     "ListPoliciesForRole",
     "ListEntitiesForPolicy",
+    "TagResources",
+    "UntagResources",
+    "ListTagResources",
 ];
 
 /// Runs a RAM action; the result is the response body without `RequestId`.
@@ -89,6 +93,9 @@ pub async fn dispatch(action: &str, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
         "DetachPolicyFromRole" => detach_policy_from_role(ctx).await,
         "ListPoliciesForRole" => list_policies_for_role(ctx),
         "ListEntitiesForPolicy" => list_entities_for_policy(ctx),
+        "TagResources" => tags::tag_resources(ctx).await,
+        "UntagResources" => tags::untag_resources(ctx).await,
+        "ListTagResources" => tags::list_tag_resources(ctx),
         other => Err(ApiError::unknown_action(other)),
     }
 }
@@ -313,6 +320,7 @@ async fn create_role(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     validate::policy_document("AssumeRolePolicyDocument", trust, DocumentKind::Trust)?;
     let description = description_param(p, "Description")?.unwrap_or_default();
     let duration = duration_param(p, "MaxSessionDuration")?.unwrap_or(3600);
+    let tags = tags::tag_param(p)?;
     let date = ctx.date();
     let role = Role {
         role_id: ids::numeric_id(),
@@ -323,6 +331,7 @@ async fn create_role(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
         max_session_duration: duration,
         create_date: date.clone(),
         update_date: date,
+        tags,
     };
     let created = ctx
         .store
@@ -483,6 +492,7 @@ async fn create_policy(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     let document = p.required("PolicyDocument")?;
     validate::policy_document("PolicyDocument", document, DocumentKind::Permission)?;
     let description = description_param(p, "Description")?.unwrap_or_default();
+    let tags = tags::tag_param(p)?;
     let date = ctx.date();
     let policy = Policy {
         policy_name: name.to_string(),
@@ -496,6 +506,7 @@ async fn create_policy(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
             create_date: date,
         }],
         next_version: 2,
+        tags,
     };
     let created = ctx
         .store

@@ -244,6 +244,7 @@ mod tests {
             max_session_duration: 3600,
             create_date: String::new(),
             update_date: String::new(),
+            tags: Default::default(),
         }
     }
 

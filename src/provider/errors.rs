@@ -1,7 +1,9 @@
 //! The one place where errors from Alibaba Cloud become Terraform diagnostics.
 
+use std::time::Duration;
+
 use crate::alicloud::Error;
-use crate::plugin::diagnostics::Diagnostics;
+use crate::plugin::diagnostics::{Diagnostics, Severity};
 
 /// A diagnostic for a failed RAM/STS call: what we were doing, RAM's code, message and
 /// RequestId (in the error's display), and a one-line hint for the common failures.
@@ -18,6 +20,34 @@ pub fn api_error(doing: &str, error: &Error) -> Diagnostics {
     }
     diags.error(summary, detail);
     diags
+}
+
+/// The diagnostic for an operation whose `timeouts` limit ran out, naming the limit and what
+/// was still pending (the failed steps already reported).
+pub fn timed_out(operation: &str, limit: Duration, reported: &Diagnostics) -> Diagnostics {
+    let pending: Vec<&str> = reported
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.summary.as_str())
+        .collect();
+    let mut diags = Diagnostics::new();
+    diags.error(
+        format!("Timed out: timeouts.{operation} ({}) ran out", format_limit(limit)),
+        format!(
+            "The {operation} of alicr_custom_oss_role did not finish within timeouts.{operation} = \"{}\". Still pending: {}. The state records what exists; run terraform apply again (or raise timeouts.{operation}) to converge.",
+            format_limit(limit),
+            pending.join("; ")
+        ),
+    );
+    diags
+}
+
+fn format_limit(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{}s", limit.as_secs())
+    } else {
+        format!("{}ms", limit.as_millis())
+    }
 }
 
 #[cfg(test)]

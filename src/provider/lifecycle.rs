@@ -1,13 +1,13 @@
 //! The RAM calls behind `alicr_custom_oss_role`: create (with rollback), read (refresh and
 //! drift), update (converge), delete and import. Independent calls run concurrently.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::alicloud::ram::{
     AttachedPolicy, CreatePolicyRequest, CreatePolicyVersionRequest, CreateRoleRequest,
-    GetPolicyResponse, PolicyType, Role, RotateStrategy, UpdateRoleRequest,
+    GetPolicyResponse, PolicyType, Role, RotateStrategy, TaggedResource, UpdateRoleRequest,
 };
 use crate::alicloud::{Client, Error};
 use crate::plugin::diagnostics::Diagnostics;
@@ -34,6 +34,8 @@ struct Desired {
     max_session_duration: i64,
     trust_document: String,
     policy_document: String,
+    policy_description: Option<String>,
+    tags: BTreeMap<String, String>,
 }
 
 impl Desired {
@@ -72,6 +74,8 @@ impl Desired {
                 .as_known()
                 .copied()
                 .unwrap_or(DEFAULT_MAX_SESSION_DURATION),
+            policy_description: planned.policy_description.as_known().cloned(),
+            tags: planned.tags.as_known().cloned().unwrap_or_default(),
         })
     }
 }
@@ -81,6 +85,7 @@ impl Desired {
 struct AttachedView {
     document: String,
     version: String,
+    description: String,
 }
 
 /// Builds state from what RAM holds. Documents equivalent to `prior`'s keep `prior`'s bytes so
@@ -106,6 +111,11 @@ fn observed_state(
     } else {
         Tri::Known(role.description.clone())
     };
+    let policy_description = match policy {
+        Some(p) if p.description.is_empty() && !prior.policy_description.is_known() => Tri::Null,
+        Some(p) => Tri::Known(p.description.clone()),
+        None => prior.policy_description.clone(),
+    };
     let max_session_duration = role
         .max_session_duration
         .and_then(|secs| i64::try_from(secs).ok())
@@ -124,6 +134,9 @@ fn observed_state(
             Tri::Known(b) => Tri::Known(*b),
             _ => Tri::Known(false),
         },
+        policy_description,
+        tags: prior.tags.clone(),
+        timeouts: prior.timeouts.clone(),
         id: Tri::Known(role.role_name.clone()),
         arn: Tri::Known(role.arn.clone()),
         role_id: Tri::Known(role.role_id.clone()),
@@ -155,6 +168,9 @@ fn partial_state(planned: &RoleModel, desired: &Desired, role: Option<&Role>) ->
             description: planned.description.clone(),
             max_session_duration: Tri::Known(desired.max_session_duration),
             force_detach_policies: planned.force_detach_policies.clone(),
+            policy_description: planned.policy_description.clone(),
+            tags: planned.tags.clone(),
+            timeouts: planned.timeouts.clone(),
             id: Tri::Known(desired.role_name.clone()),
             ..Default::default()
         },
@@ -216,6 +232,7 @@ async fn create_role(client: &Client, desired: &Desired) -> Result<Role, Error> 
         assume_role_policy_document: desired.trust_document.clone(),
         description: desired.description.clone(),
         max_session_duration: u64::try_from(desired.max_session_duration).ok(),
+        tags: desired.tags.clone(),
     };
     match client.create_role(&request).await {
         Ok(response) => Ok(response.role),
@@ -240,7 +257,8 @@ async fn create_policy(client: &Client, desired: &Desired) -> Result<String, Err
     let request = CreatePolicyRequest {
         policy_name: desired.policy_name.clone(),
         policy_document: desired.policy_document.clone(),
-        description: None,
+        description: desired.policy_description.clone(),
+        tags: desired.tags.clone(),
     };
     match client.create_policy(&request).await {
         Ok(response) => Ok(version_or_v1(response.policy.default_version)),
@@ -399,6 +417,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
         let view = AttachedView {
             document: desired.policy_document.clone(),
             version: version.clone(),
+            description: desired.policy_description.clone().unwrap_or_default(),
         };
         let mut state = observed_state(planned, role, &desired.policy_name, Some(&view));
         state.bucket_names = Tri::Known(desired.buckets.clone());
@@ -461,6 +480,8 @@ struct Found {
     role: Role,
     policy: Option<GetPolicyResponse>,
     attached: Vec<AttachedPolicy>,
+    /// The role's and the policy's tags, when they were asked for.
+    tags: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
 }
 
 impl Found {
@@ -475,20 +496,67 @@ impl Found {
         self.is_attached(policy_name).then(|| AttachedView {
             document: policy.default_document().to_string(),
             version: policy.policy.default_version.clone(),
+            description: policy.policy.description.clone(),
         })
+    }
+
+    /// The tags to record: one map stands for both objects, so when they differ the one that
+    /// moved away from `prior` is shown, making the drift visible in the plan.
+    fn observed_tags(
+        &self,
+        prior: &Tri<BTreeMap<String, String>>,
+    ) -> Tri<BTreeMap<String, String>> {
+        let Some((role_tags, policy_tags)) = &self.tags else {
+            return prior.clone();
+        };
+        let found = if role_tags != policy_tags && prior.as_known() == Some(role_tags) {
+            policy_tags
+        } else {
+            role_tags
+        };
+        if found.is_empty() && !prior.is_known() {
+            Tri::Null
+        } else {
+            Tri::Known(found.clone())
+        }
     }
 }
 
-/// `GetRole`, `GetPolicy` and `ListPoliciesForRole` concurrently; `None` when the role is gone.
+/// Tags of one object; a vanished object has none.
+async fn tags_of(
+    client: &Client,
+    kind: TaggedResource,
+    name: &str,
+) -> Result<BTreeMap<String, String>, Error> {
+    match client.list_tags(kind, name).await {
+        Err(error) if error.is_not_found() => Ok(BTreeMap::new()),
+        other => other,
+    }
+}
+
+/// `GetRole`, `GetPolicy` and `ListPoliciesForRole` concurrently (with `ListTagResources` for
+/// the role and the policy when `with_tags`); `None` when the role is gone.
 async fn find(
     client: &Client,
     role_name: &str,
     policy_name: &str,
+    with_tags: bool,
 ) -> Result<Option<Found>, Diagnostics> {
-    let (role, policy, attached) = tokio::join!(
+    let tags = async {
+        if !with_tags {
+            return Ok(None);
+        }
+        let (role_tags, policy_tags) = tokio::join!(
+            tags_of(client, TaggedResource::Role, role_name),
+            tags_of(client, TaggedResource::Policy, policy_name),
+        );
+        Ok::<_, Error>(Some((role_tags?, policy_tags?)))
+    };
+    let (role, policy, attached, tags) = tokio::join!(
         client.get_role(role_name),
         client.get_policy(PolicyType::Custom, policy_name),
         client.list_policies_for_role(role_name),
+        tags,
     );
     let role = match role {
         Ok(response) => response.role,
@@ -520,10 +588,17 @@ async fn find(
             ))
         }
     };
+    let tags = tags.map_err(|error| {
+        api_error(
+            &format!("Reading the tags of RAM role {role_name:?}"),
+            &error,
+        )
+    })?;
     Ok(Some(Found {
         role,
         policy,
         attached,
+        tags,
     }))
 }
 
@@ -537,16 +612,15 @@ pub async fn read(client: &Client, prior: &RoleModel) -> Result<Option<RoleModel
         .as_known()
         .cloned()
         .unwrap_or_else(|| policy::DEFAULT_POLICY_NAME.to_string());
-    let Some(found) = find(client, &role_name, &policy_name).await? else {
+    // Tags cost a call per object, so they are read only when the configuration manages them.
+    let with_tags = prior.tags.is_known();
+    let Some(found) = find(client, &role_name, &policy_name, with_tags).await? else {
         return Ok(None);
     };
     let view = found.attached_view(&policy_name);
-    Ok(Some(observed_state(
-        prior,
-        &found.role,
-        &policy_name,
-        view.as_ref(),
-    )))
+    let mut state = observed_state(prior, &found.role, &policy_name, view.as_ref());
+    state.tags = found.observed_tags(&prior.tags);
+    Ok(Some(state))
 }
 
 /// Update: converge the role (`UpdateRole`) and the policy (`CreatePolicyVersion` with rotation,
@@ -571,16 +645,30 @@ pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> 
             None => Ok(None),
         }
     };
+    let tag_diff = TagDiff::between(&prior.tags, &planned.tags);
+    let description_changes = planned.policy_description != prior.policy_description;
+    // The policy's steps run in order: a vanished policy must exist again before it is
+    // described or tagged.
     let update_policy = async {
-        if policy_changes {
-            converge_policy(client, &desired, prior.policy_document.is_null())
-                .await
-                .map(Some)
+        let version = if policy_changes {
+            Some(converge_policy(client, &desired, prior.policy_document.is_null()).await?)
         } else {
-            Ok(None)
+            None
+        };
+        if description_changes {
+            let text = desired.policy_description.as_deref().unwrap_or_default();
+            client
+                .update_policy_description(&desired.policy_name, text)
+                .await?;
         }
+        tag_diff
+            .apply(client, TaggedResource::Policy, &desired.policy_name)
+            .await?;
+        Ok::<_, Error>(version)
     };
-    let (role_result, policy_result) = tokio::join!(update_role, update_policy);
+    let tag_role = tag_diff.apply(client, TaggedResource::Role, &desired.role_name);
+    let (role_result, policy_result, role_tag_result) =
+        tokio::join!(update_role, update_policy, tag_role);
 
     let mut state = prior.clone();
     let mut diagnostics = Diagnostics::new();
@@ -598,17 +686,28 @@ pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> 
         )),
     }
     match policy_result {
-        Ok(Some(version)) => {
-            state.policy_document = planned.policy_document.clone();
+        Ok(version) => {
+            if let Some(version) = version {
+                state.policy_document = planned.policy_document.clone();
+                state.policy_version = Tri::Known(version);
+            }
             state.bucket_names = Tri::Known(desired.buckets.clone());
-            state.policy_version = Tri::Known(version);
+            state.policy_description = planned.policy_description.clone();
         }
-        Ok(None) => state.bucket_names = Tri::Known(desired.buckets.clone()),
         Err(error) => diagnostics.extend(api_error(
             &format!("Updating RAM policy {:?}", desired.policy_name),
             &error,
         )),
     }
+    match role_tag_result {
+        Ok(()) if !diagnostics.has_errors() => state.tags = planned.tags.clone(),
+        Ok(()) => {}
+        Err(error) => diagnostics.extend(api_error(
+            &format!("Tagging RAM role {:?}", desired.role_name),
+            &error,
+        )),
+    }
+    state.timeouts = planned.timeouts.clone();
     state.force_detach_policies = planned.force_detach_policies.clone();
     if !diagnostics.has_errors() {
         state.description = planned.description.clone();
@@ -616,6 +715,61 @@ pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> 
     Outcome {
         state: Some(state),
         diagnostics,
+    }
+}
+
+/// The tag changes from one map to another: only what differs is tagged or untagged.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TagDiff {
+    set: BTreeMap<String, String>,
+    remove: Vec<String>,
+}
+
+impl TagDiff {
+    fn between(
+        prior: &Tri<BTreeMap<String, String>>,
+        planned: &Tri<BTreeMap<String, String>>,
+    ) -> TagDiff {
+        let empty = BTreeMap::new();
+        let old = prior.as_known().unwrap_or(&empty);
+        let new = planned.as_known().unwrap_or(&empty);
+        TagDiff {
+            set: new
+                .iter()
+                .filter(|(k, v)| old.get(*k) != Some(*v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            remove: old
+                .keys()
+                .filter(|k| !new.contains_key(*k))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// `TagResources` and `UntagResources` (concurrently, each only if needed) on one object.
+    async fn apply(&self, client: &Client, kind: TaggedResource, name: &str) -> Result<(), Error> {
+        let tag = async {
+            if self.set.is_empty() {
+                return Ok(());
+            }
+            client
+                .tag_resources(kind, &[name], &self.set)
+                .await
+                .map(|_| ())
+        };
+        let untag = async {
+            if self.remove.is_empty() {
+                return Ok(());
+            }
+            let keys: Vec<&str> = self.remove.iter().map(String::as_str).collect();
+            client
+                .untag_resources(kind, &[name], &keys)
+                .await
+                .map(|_| ())
+        };
+        let (tagged, untagged) = tokio::join!(tag, untag);
+        tagged.and(untagged)
     }
 }
 
@@ -791,7 +945,7 @@ pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics>
         return Err(diags);
     }
     let guess = explicit_policy.unwrap_or(policy::DEFAULT_POLICY_NAME);
-    let Some(mut found) = find(client, role_name, guess).await? else {
+    let Some(mut found) = find(client, role_name, guess, false).await? else {
         let mut diags = Diagnostics::new();
         diags.error(
             "Cannot import a RAM role that does not exist",
@@ -849,10 +1003,25 @@ pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics>
         );
         return Err(diags);
     }
-    Ok(observed_state(
+    let (role_tags, policy_tags) = tokio::join!(
+        tags_of(client, TaggedResource::Role, role_name),
+        tags_of(client, TaggedResource::Policy, &policy_name),
+    );
+    found.tags = match (role_tags, policy_tags) {
+        (Ok(role_tags), Ok(policy_tags)) => Some((role_tags, policy_tags)),
+        (Err(error), _) | (_, Err(error)) => {
+            return Err(api_error(
+                &format!("Reading the tags of RAM role {role_name:?}"),
+                &error,
+            ))
+        }
+    };
+    let mut state = observed_state(
         &RoleModel::default(),
         &found.role,
         &policy_name,
         view.as_ref(),
-    ))
+    );
+    state.tags = found.observed_tags(&Tri::Null);
+    Ok(state)
 }

@@ -460,9 +460,21 @@ impl ProviderService {
         }
         let prior = decode_role(request.prior_state.as_ref())?;
         let planned = decode_role(request.planned_state.as_ref())?;
-        let client = self.client().await?;
         let stop = self.stop_token();
-        Ok(match (prior, planned) {
+        let operation = match (&prior, &planned) {
+            (None, _) => resource::Operation::Create,
+            (Some(_), Some(_)) => resource::Operation::Update,
+            (Some(_), None) => resource::Operation::Delete,
+        };
+        let limit = planned
+            .as_ref()
+            .or(prior.as_ref())
+            .map(|model| model.timeout(operation))
+            .unwrap_or(resource::DEFAULT_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + limit;
+        // Every retry and backoff of every call stops at the operation's deadline.
+        let client = self.client().await?.with_deadline(deadline);
+        let mut outcome = match (prior, planned) {
             (None, Some(planned)) => lifecycle::create(&client, &planned, &stop).await,
             (Some(prior), Some(planned)) => lifecycle::update(&client, &prior, &planned).await,
             (Some(prior), None) => {
@@ -471,7 +483,12 @@ impl ProviderService {
                 lifecycle::Outcome { state, diagnostics }
             }
             (None, None) => lifecycle::Outcome::default(),
-        })
+        };
+        if outcome.diagnostics.has_errors() && tokio::time::Instant::now() >= deadline {
+            let timed_out = errors::timed_out(operation.name(), limit, &outcome.diagnostics);
+            outcome.diagnostics.extend(timed_out);
+        }
+        Ok(outcome)
     }
 
     async fn import_role(

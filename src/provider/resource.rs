@@ -1,10 +1,11 @@
 //! The `alicr_custom_oss_role` resource: schema, typed model, validation and planning.
 //! (Apply, read and import talk to RAM; they live in `resource_ops`.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use crate::plugin::diagnostics::{AttributePath, Diagnostics};
-use crate::plugin::schema::{Attribute, Block, Presence, Schema};
+use crate::plugin::schema::{Attribute, Block, NestedBlock, Presence, Schema};
 use crate::plugin::typed::{ObjectBuilder, ObjectReader};
 use crate::plugin::value::{Tri, Type, Value};
 use crate::policy;
@@ -12,6 +13,8 @@ use crate::provider::validation;
 
 pub const TYPE_NAME: &str = "alicr_custom_oss_role";
 pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
+/// How long create, update and delete may take when `timeouts` doesn't say.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 pub fn schema() -> Schema {
     use Presence::{Computed, Optional, OptionalComputed, Required};
@@ -26,6 +29,8 @@ pub fn schema() -> Schema {
                 Attribute::new("policy_name", s(), OptionalComputed, "Name of the custom policy (default `AliyunContainerRegistryCustomizedOSSBucketRolePolicy`); 1-128 of `A-Za-z0-9-`. Changing it replaces the role."),
                 Attribute::new("description", s(), Optional, "Description of the role, at most 1024 characters. Updated in place."),
                 Attribute::new("max_session_duration", Type::Number, OptionalComputed, "Maximum session duration of the role in seconds, 3600-43200 (default 3600). Updated in place."),
+                Attribute::new("policy_description", s(), Optional, "Description of the custom policy, at most 1024 characters. Updated in place."),
+                Attribute::new("tags", Type::Map(Box::new(Type::String)), Optional, "Tags applied to both the role and the policy: at most 20, keys 1-128 characters and values at most 128, keys must not start with `acs:` or `aliyun`. Changed in place with only the difference tagged or untagged; tags changed outside Terraform show in the plan."),
                 Attribute::new("force_detach_policies", Type::Bool, OptionalComputed, "On destroy, also detach policies that something else attached to the role (default `false`: destroy refuses and names them)."),
                 Attribute::new("id", s(), Computed, "The role name."),
                 Attribute::new("arn", s(), Computed, "ARN of the role, `acs:ram::<account>:role/<name>`."),
@@ -35,8 +40,46 @@ pub fn schema() -> Schema {
                 Attribute::new("assume_role_policy_document", s(), Computed, "The role's trust policy (JSON): `cr.aliyuncs.com` may call `sts:AssumeRole`."),
                 Attribute::new("policy_version", s(), Computed, "The policy's default version (`v1`, `v2`, ...)."),
             ],
-            blocks: vec![],
+            blocks: vec![NestedBlock {
+                name: "timeouts",
+                max_items: 1,
+                block: Block {
+                    description: "How long each operation may take, as Terraform durations such as `\"30s\"` or `\"10m\"` (default 10 minutes each). Retries and waits stop when the time is up; the diagnostic names the timeout and what was pending.",
+                    attributes: vec![
+                        Attribute::new("create", s(), Optional, "Time limit for creating the role, policy and attachment."),
+                        Attribute::new("update", s(), Optional, "Time limit for an in-place update."),
+                        Attribute::new("delete", s(), Optional, "Time limit for destroying."),
+                    ],
+                    blocks: vec![],
+                },
+            }],
         },
+    }
+}
+
+/// `timeouts { ... }` as configured.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeouts {
+    pub create: Tri<String>,
+    pub update: Tri<String>,
+    pub delete: Tri<String>,
+}
+
+/// Which operation a time limit is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Operation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+        }
     }
 }
 
@@ -49,6 +92,9 @@ pub struct RoleModel {
     pub description: Tri<String>,
     pub max_session_duration: Tri<i64>,
     pub force_detach_policies: Tri<bool>,
+    pub policy_description: Tri<String>,
+    pub tags: Tri<BTreeMap<String, String>>,
+    pub timeouts: Option<Timeouts>,
     pub id: Tri<String>,
     pub arn: Tri<String>,
     pub role_id: Tri<String>,
@@ -61,6 +107,21 @@ pub struct RoleModel {
 impl RoleModel {
     pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         let mut r = ObjectReader::new(value, AttributePath::default());
+        let mut nested = Diagnostics::new();
+        let timeouts = r
+            .blocks("timeouts")
+            .into_iter()
+            .next()
+            .map(|(block, path)| {
+                let mut t = ObjectReader::new(block, path);
+                let timeouts = Timeouts {
+                    create: t.get("create"),
+                    update: t.get("update"),
+                    delete: t.get("delete"),
+                };
+                nested.extend(t.finish());
+                timeouts
+            });
         let model = RoleModel {
             bucket_names: r.get("bucket_names"),
             role_name: r.get("role_name"),
@@ -68,6 +129,9 @@ impl RoleModel {
             description: r.get("description"),
             max_session_duration: r.get("max_session_duration"),
             force_detach_policies: r.get("force_detach_policies"),
+            policy_description: r.get("policy_description"),
+            tags: r.get("tags"),
+            timeouts,
             id: r.get("id"),
             arn: r.get("arn"),
             role_id: r.get("role_id"),
@@ -76,12 +140,40 @@ impl RoleModel {
             assume_role_policy_document: r.get("assume_role_policy_document"),
             policy_version: r.get("policy_version"),
         };
-        let diags = r.finish();
+        let mut diags = r.finish();
+        diags.extend(nested);
         if diags.has_errors() {
             Err(diags)
         } else {
             Ok(model)
         }
+    }
+
+    /// The time limit for `operation`: configured, else [`DEFAULT_TIMEOUT`].
+    pub fn timeout(&self, operation: Operation) -> Duration {
+        let configured = self.timeouts.as_ref().and_then(|t| match operation {
+            Operation::Create => t.create.as_known(),
+            Operation::Update => t.update.as_known(),
+            Operation::Delete => t.delete.as_known(),
+        });
+        configured
+            .and_then(|text| validation::parse_duration(text).ok())
+            .unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    fn timeouts_value(&self) -> Value {
+        let items = self
+            .timeouts
+            .iter()
+            .map(|t| {
+                ObjectBuilder::new()
+                    .set("create", t.create.clone())
+                    .set("update", t.update.clone())
+                    .set("delete", t.delete.clone())
+                    .build()
+            })
+            .collect();
+        Value::List(items)
     }
 
     pub fn to_value(&self) -> Value {
@@ -92,6 +184,9 @@ impl RoleModel {
             .set("description", self.description.clone())
             .set("max_session_duration", self.max_session_duration.clone())
             .set("force_detach_policies", self.force_detach_policies.clone())
+            .set("policy_description", self.policy_description.clone())
+            .set("tags", self.tags.clone())
+            .set_value("timeouts", self.timeouts_value())
             .set("id", self.id.clone())
             .set("arn", self.arn.clone())
             .set("role_id", self.role_id.clone())
@@ -160,6 +255,29 @@ impl RoleModel {
                 "max_session_duration",
                 validation::validate_max_session_duration(secs),
             );
+        }
+        if let Tri::Known(text) = &self.policy_description {
+            check("policy_description", validation::validate_description(text));
+        }
+        if let Tri::Known(tags) = &self.tags {
+            check("tags", validation::validate_tags(tags));
+        }
+        if let Some(timeouts) = &self.timeouts {
+            for (name, value) in [
+                ("create", &timeouts.create),
+                ("update", &timeouts.update),
+                ("delete", &timeouts.delete),
+            ] {
+                if let Tri::Known(text) = value {
+                    if let Err(rule) = validation::parse_duration(text) {
+                        diags.error_at(
+                            root("timeouts").index(0).attribute(name),
+                            "Invalid timeout",
+                            format!("timeouts.{name}: {rule}"),
+                        );
+                    }
+                }
+            }
         }
         diags
     }

@@ -273,6 +273,83 @@ fn parse_host(authority: &str) -> Result<Host<'_>, &'static str> {
     Ok(host)
 }
 
+/// RAM's limits on tags: how many per resource and how long keys and values may be.
+pub const MAX_TAGS: usize = 20;
+pub const TAG_KEY_LEN: (usize, usize) = (1, 128);
+pub const TAG_VALUE_MAX_CHARS: usize = 128;
+/// Key prefixes RAM reserves for Alibaba Cloud's own tags.
+pub const RESERVED_TAG_PREFIXES: &[&str] = &["acs:", "aliyun"];
+
+/// RAM's tag rules: at most 20, keys 1-128 characters not starting with a reserved prefix,
+/// values at most 128 characters.
+pub fn validate_tags(tags: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    if tags.len() > MAX_TAGS {
+        return Err(format!(
+            "at most {MAX_TAGS} tags are allowed per resource, got {}",
+            tags.len()
+        ));
+    }
+    for (key, value) in tags {
+        let key_chars = key.chars().count();
+        if key_chars < TAG_KEY_LEN.0 || key_chars > TAG_KEY_LEN.1 {
+            return Err(format!(
+                "tag key {key:?} must be {}-{} characters",
+                TAG_KEY_LEN.0, TAG_KEY_LEN.1
+            ));
+        }
+        let lower = key.to_ascii_lowercase();
+        if let Some(prefix) = RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
+            return Err(format!(
+                "tag key {key:?} must not start with {prefix:?}, which Alibaba Cloud reserves"
+            ));
+        }
+        if value.chars().count() > TAG_VALUE_MAX_CHARS {
+            return Err(format!(
+                "the value of tag {key:?} must be at most {TAG_VALUE_MAX_CHARS} characters"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses a Terraform (Go) duration such as `"30s"`, `"1h30m"` or `"1.5m"` into a positive
+/// duration.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let rule = || {
+        format!("{text:?} is not a duration: use a number and a unit (ms, s, m or h), e.g. \"90s\" or \"1h30m\"")
+    };
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(rule());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(rule)?;
+        let number: f64 = rest[..number_len].parse().map_err(|_| rule())?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let seconds_per_unit = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(rule()),
+        };
+        rest = &rest[unit_len..];
+        total += number * seconds_per_unit;
+    }
+    if !(total > 0.0 && total.is_finite() && total < 1e9) {
+        return Err(format!("{text:?} must be a positive duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,5 +562,37 @@ mod tests {
         assert!(validate_endpoint_url("http://example.com")
             .expect_err("plain http")
             .contains("loopback"));
+    }
+
+    #[test]
+    fn tags_follow_rams_limits() {
+        use std::collections::BTreeMap;
+        let ok = BTreeMap::from([("env".to_string(), "prod".to_string())]);
+        assert!(validate_tags(&ok).is_ok());
+        let many: BTreeMap<String, String> =
+            (0..21).map(|i| (format!("k{i}"), String::new())).collect();
+        assert!(validate_tags(&many).unwrap_err().contains("at most 20"));
+        let reserved = BTreeMap::from([("acs:owner".to_string(), "x".to_string())]);
+        assert!(validate_tags(&reserved).unwrap_err().contains("acs:"));
+        let reserved = BTreeMap::from([("AliyunThing".to_string(), "x".to_string())]);
+        assert!(validate_tags(&reserved).unwrap_err().contains("aliyun"));
+        let long_key = BTreeMap::from([("k".repeat(129), "x".to_string())]);
+        assert!(validate_tags(&long_key).is_err());
+        let long_value = BTreeMap::from([("k".to_string(), "v".repeat(129))]);
+        assert!(validate_tags(&long_value).is_err());
+        let empty_key = BTreeMap::from([(String::new(), "v".to_string())]);
+        assert!(validate_tags(&empty_key).is_err());
+    }
+
+    #[test]
+    fn durations_parse_like_terraform() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        for bad in ["", "10", "s", "10 minutes", "-5s", "0s", "1x"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

@@ -137,6 +137,7 @@ async fn create_role(client: &Client, name: &str, trust: &str) {
             assume_role_policy_document: trust.into(),
             description: Some("test role".into()),
             max_session_duration: Some(3600),
+            ..Default::default()
         })
         .await
         .expect("CreateRole");
@@ -148,6 +149,7 @@ async fn create_policy(client: &Client, name: &str) {
             policy_name: name.into(),
             policy_document: policy_doc("bucket-a"),
             description: Some("test policy".into()),
+            ..Default::default()
         })
         .await
         .expect("CreatePolicy");
@@ -170,6 +172,7 @@ async fn role_lifecycle(algorithm: SignatureAlgorithm) {
             assume_role_policy_document: SERVICE_TRUST.into(),
             description: Some("for ACR".into()),
             max_session_duration: Some(7200),
+            ..Default::default()
         })
         .await
         .expect("CreateRole");
@@ -256,6 +259,7 @@ async fn policy_lifecycle(algorithm: SignatureAlgorithm) {
             policy_name: "AcrPolicy".into(),
             policy_document: policy_doc("bucket-a"),
             description: Some("first".into()),
+            ..Default::default()
         })
         .await
         .expect("CreatePolicy");
@@ -473,6 +477,7 @@ async fn mapped_errors() {
                 policy_name: "TakenPolicy".into(),
                 policy_document: policy_doc("x-bucket"),
                 description: None,
+                ..Default::default()
             })
             .await,
         "duplicate policy",
@@ -509,6 +514,7 @@ async fn mapped_errors() {
                 policy_name: "Broken".into(),
                 policy_document: "{not json".into(),
                 description: None,
+                ..Default::default()
             })
             .await,
         "malformed document",

@@ -394,6 +394,7 @@ fn destroy_refuses_foreign_policies_unless_forced() {
                 policy_name: "SomeoneElsesPolicy".into(),
                 policy_document: r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"*"}]}"#.into(),
                 description: None,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -440,6 +441,7 @@ fn create_by_hand(emulator: &Emulator, buckets: &[&str]) {
                 assume_role_policy_document: policy::render_trust_policy(),
                 description: None,
                 max_session_duration: None,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -448,6 +450,7 @@ fn create_by_hand(emulator: &Emulator, buckets: &[&str]) {
                 policy_name: POLICY.into(),
                 policy_document: policy::render_policy(&bucket_set(buckets)),
                 description: None,
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -510,6 +513,7 @@ fn existing_role_is_refused_with_the_import_hint_and_nothing_left_behind() {
                 assume_role_policy_document: policy::render_trust_policy(),
                 description: None,
                 max_session_duration: None,
+                ..Default::default()
             })
             .await
             .unwrap();

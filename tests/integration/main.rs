@@ -3,6 +3,7 @@
 
 mod client;
 mod lifecycle;
+mod parity;
 mod plugin_protocol;
 mod support;
 mod terraform_cli;
