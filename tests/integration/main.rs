@@ -2,8 +2,11 @@
 //! real connections, and the Alibaba Cloud client against the RAM emulator.
 
 mod client;
+mod convergence;
+mod fuzz_props;
 mod lifecycle;
 mod parity;
 mod plugin_protocol;
+mod reliability;
 mod support;
 mod terraform_cli;
