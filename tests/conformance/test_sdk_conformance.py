@@ -32,6 +32,8 @@ from aliyunsdkram.request.v20150501 import (
     ListPoliciesForRoleRequest,
     ListPolicyVersionsRequest,
     ListRolesRequest,
+    ListTagResourcesRequest,
+    TagResourcesRequest,
     UpdateRoleRequest,
 )
 from aliyunsdksts.request.v20150401 import AssumeRoleRequest, GetCallerIdentityRequest
@@ -262,6 +264,37 @@ class ClassicSdkHmacSha1(SignatureCounter, unittest.TestCase):
         req.set_RoleName(role)
         classic(self.client, req)
 
+    def test_tags(self):
+        role = unique("ClassicTagged")
+        req = CreateRoleRequest.CreateRoleRequest()
+        req.set_RoleName(role)
+        req.set_AssumeRolePolicyDocument(TRUST_CR)
+        req.set_Tag([{"Key": "env", "Value": "prod"}])
+        classic(self.client, req)
+
+        req = TagResourcesRequest.TagResourcesRequest()
+        req.set_ResourceType("role")
+        req.set_ResourceNames([role])
+        req.set_Tag([{"Key": "team", "Value": "registry"}])
+        classic(self.client, req)
+
+        req = ListTagResourcesRequest.ListTagResourcesRequest()
+        req.set_ResourceType("role")
+        req.set_ResourceNames([role])
+        listed = classic(self.client, req)["TagResources"]
+        self.assertEqual(
+            sorted((t["ResourceName"], t["TagKey"], t["TagValue"]) for t in listed),
+            [(role, "env", "prod"), (role, "team", "registry")],
+        )
+
+        req = TagResourcesRequest.TagResourcesRequest()
+        req.set_ResourceType("role")
+        req.set_ResourceNames([role])
+        req.set_Tag([{"Key": "acs:reserved", "Value": "x"}])
+        with self.assertRaises(ServerException) as ctx:
+            classic(self.client, req)
+        self.assertEqual(ctx.exception.get_error_code(), "InvalidParameter.Tag")
+
     def test_wrong_secret_is_recognised_by_the_sdk(self):
         # The SDK compares the server's string to sign with its own; when they are equal it
         # reports the secret as wrong. That only happens if the emulator canonicalises exactly
@@ -415,6 +448,59 @@ class TeaSdkBase(SignatureCounter):
             client.get_policy(ram_models.GetPolicyRequest(policy_type="Custom", policy_name=policy))
         self.assertEqual(ctx.exception.code, "EntityNotExist.Policy")
         self.assertEqual(ctx.exception.status_code, 404)
+
+    def test_tags(self):
+        client = self.ram()
+        role, policy = unique(self.PREFIX + "TaggedRole"), unique(self.PREFIX + "TaggedPolicy")
+        client.create_role(ram_models.CreateRoleRequest(
+            role_name=role,
+            assume_role_policy_document=TRUST_CR,
+            tag=[ram_models.CreateRoleRequestTag(key="env", value="prod")],
+        ))
+        client.create_policy(ram_models.CreatePolicyRequest(
+            policy_name=policy,
+            policy_document=policy_document("tagged"),
+            tag=[ram_models.CreatePolicyRequestTag(key="env", value="prod")],
+        ))
+
+        def tags_of(kind, name):
+            body = client.list_tag_resources(ram_models.ListTagResourcesRequest(
+                resource_type=kind, resource_names=[name])).body
+            return {t.tag_key: t.tag_value for t in body.tag_resources if t.resource_name == name}
+
+        self.assertEqual(tags_of("role", role), {"env": "prod"})
+        self.assertEqual(tags_of("policy", policy), {"env": "prod"})
+
+        client.tag_resources(ram_models.TagResourcesRequest(
+            resource_type="policy", resource_names=[policy],
+            tag=[ram_models.TagResourcesRequestTag(key="env", value="staging"),
+                 ram_models.TagResourcesRequestTag(key="owner", value="ops")]))
+        self.assertEqual(tags_of("policy", policy), {"env": "staging", "owner": "ops"})
+
+        client.untag_resources(ram_models.UntagResourcesRequest(
+            resource_type="policy", resource_names=[policy], tag_keys=["env"]))
+        self.assertEqual(tags_of("policy", policy), {"owner": "ops"})
+
+        with self.assertRaises(TeaClientException) as ctx:
+            client.tag_resources(ram_models.TagResourcesRequest(
+                resource_type="role", resource_names=["NoSuchRole"],
+                tag=[ram_models.TagResourcesRequestTag(key="k", value="v")]))
+        self.assertEqual(ctx.exception.code, "EntityNotExist.Role")
+
+        too_many = [ram_models.TagResourcesRequestTag(key="k%d" % i, value="v") for i in range(21)]
+        with self.assertRaises(TeaClientException) as ctx:
+            client.tag_resources(ram_models.TagResourcesRequest(
+                resource_type="role", resource_names=[role], tag=too_many))
+        self.assertEqual(ctx.exception.code, "LimitExceeded.Tag")
+
+        client.update_policy_description(ram_models.UpdatePolicyDescriptionRequest(
+            policy_name=policy, new_description="described"))
+        got = client.get_policy(ram_models.GetPolicyRequest(
+            policy_type="Custom", policy_name=policy)).body.policy
+        self.assertEqual(got.description, "described")
+
+        client.delete_policy(ram_models.DeletePolicyRequest(policy_name=policy))
+        client.delete_role(ram_models.DeleteRoleRequest(role_name=role))
 
     def test_error_codes(self):
         client = self.ram()
