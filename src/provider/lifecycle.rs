@@ -22,6 +22,8 @@ use crate::provider::resource::{RoleModel, DEFAULT_MAX_SESSION_DURATION, TYPE_NA
 pub struct Outcome {
     pub state: Option<RoleModel>,
     pub diagnostics: Diagnostics,
+    /// The role's attachments as this apply left them, when known.
+    pub snapshot: Option<AttachmentSnapshot>,
 }
 
 /// The values an apply works with, all known.
@@ -328,6 +330,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
             return Outcome {
                 state: None,
                 diagnostics,
+                snapshot: None,
             }
         }
     };
@@ -381,6 +384,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
             return Outcome {
                 state: Some(partial_state(planned, &desired, Some(role))),
                 diagnostics,
+                snapshot: None,
             };
         }
         let attached = client
@@ -401,6 +405,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
                     return Outcome {
                         state: Some(partial_state(planned, &desired, Some(role))),
                         diagnostics,
+                        snapshot: None,
                     };
                 }
                 return finish_failed_create(
@@ -424,6 +429,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
         return Outcome {
             state: Some(state),
             diagnostics,
+            snapshot: Some(AttachmentSnapshot::only_ours()),
         };
     }
 
@@ -433,6 +439,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
         return Outcome {
             state: Some(partial_state(planned, &desired, role.as_ref())),
             diagnostics,
+            snapshot: None,
         };
     }
     let created_policy = policy_version.is_some();
@@ -466,12 +473,14 @@ async fn finish_failed_create(
         return Outcome {
             state: None,
             diagnostics,
+            snapshot: None,
         };
     }
     diagnostics.extend(rollback);
     Outcome {
         state: Some(partial_state(planned, desired, role)),
         diagnostics,
+        snapshot: None,
     }
 }
 
@@ -603,7 +612,10 @@ async fn find(
 }
 
 /// Read (refresh): the state shows reality, so drift appears in the plan.
-pub async fn read(client: &Client, prior: &RoleModel) -> Result<Option<RoleModel>, Diagnostics> {
+pub async fn read(
+    client: &Client,
+    prior: &RoleModel,
+) -> Result<Option<(RoleModel, AttachmentSnapshot)>, Diagnostics> {
     let Some(role_name) = prior.role_name.as_known().or(prior.id.as_known()).cloned() else {
         return Ok(None);
     };
@@ -620,18 +632,25 @@ pub async fn read(client: &Client, prior: &RoleModel) -> Result<Option<RoleModel
     let view = found.attached_view(&policy_name);
     let mut state = observed_state(prior, &found.role, &policy_name, view.as_ref());
     state.tags = found.observed_tags(&prior.tags);
-    Ok(Some(state))
+    let snapshot = AttachmentSnapshot::observed(&found.attached, &policy_name);
+    Ok(Some((state, snapshot)))
 }
 
 /// Update: converge the role (`UpdateRole`) and the policy (`CreatePolicyVersion` with rotation,
 /// or `CreatePolicy` if it vanished, then `AttachPolicyToRole` if it was detached) concurrently.
-pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> Outcome {
+pub async fn update(
+    client: &Client,
+    prior: &RoleModel,
+    planned: &RoleModel,
+    snapshot: Option<AttachmentSnapshot>,
+) -> Outcome {
     let desired = match Desired::from_planned(planned) {
         Ok(d) => d,
         Err(diagnostics) => {
             return Outcome {
                 state: Some(prior.clone()),
                 diagnostics,
+                snapshot: None,
             }
         }
     };
@@ -685,6 +704,7 @@ pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> 
             &error,
         )),
     }
+    let policy_converged = matches!(policy_result, Ok(Some(_)));
     match policy_result {
         Ok(version) => {
             if let Some(version) = version {
@@ -712,9 +732,17 @@ pub async fn update(client: &Client, prior: &RoleModel, planned: &RoleModel) -> 
     if !diagnostics.has_errors() {
         state.description = planned.description.clone();
     }
+    // A converged policy is attached; what else is attached was not looked at.
+    let snapshot = snapshot.map(|mut snapshot| {
+        if policy_converged {
+            snapshot.ours_attached = true;
+        }
+        snapshot
+    });
     Outcome {
         state: Some(state),
         diagnostics,
+        snapshot,
     }
 }
 
@@ -830,8 +858,15 @@ async fn converge_policy(
 
 /// Delete: refuse (before changing anything) when other policies are attached and
 /// `force_detach_policies` is false; else detach, then delete the policy and the role
-/// concurrently. Anything already gone counts as done.
-pub async fn delete(client: &Client, prior: &RoleModel) -> Diagnostics {
+/// concurrently. Anything already gone counts as done. A fresh [`AttachmentSnapshot`] (from the
+/// refresh that precedes a destroy, or a recent apply) stands in for `ListPoliciesForRole`,
+/// saving a round trip; if someone attached a policy since, RAM's `DeleteRole` refuses with
+/// `DeleteConflict.Role.Policy` and the error says so.
+pub async fn delete(
+    client: &Client,
+    prior: &RoleModel,
+    snapshot: Option<&AttachmentSnapshot>,
+) -> Diagnostics {
     let Some(role_name) = prior.role_name.as_known().or(prior.id.as_known()).cloned() else {
         return Diagnostics::new();
     };
@@ -846,30 +881,37 @@ pub async fn delete(client: &Client, prior: &RoleModel) -> Diagnostics {
         .copied()
         .unwrap_or(false);
 
-    let attached = match client.list_policies_for_role(&role_name).await {
-        Ok(response) => response.policies,
-        Err(error) if error.is_not_found() => {
-            // The role is gone already; make sure our policy is too.
-            return match ignore_not_found(client.delete_policy(&policy_name, true).await) {
-                Ok(()) => Diagnostics::new(),
-                Err(error) => api_error(&format!("Deleting RAM policy {policy_name:?}"), &error),
-            };
-        }
-        Err(error) => {
-            return api_error(
-                &format!("Listing the policies of RAM role {role_name:?}"),
-                &error,
-            )
-        }
+    let attached: Vec<(PolicyType, String)> = match snapshot.filter(|s| s.is_fresh()) {
+        Some(snapshot) => snapshot.attached(&policy_name),
+        None => match client.list_policies_for_role(&role_name).await {
+            Ok(response) => response
+                .policies
+                .iter()
+                .map(|p| (policy_type_of(&p.policy_type), p.policy_name.clone()))
+                .collect(),
+            Err(error) if error.is_not_found() => {
+                // The role is gone already; make sure our policy is too.
+                return match ignore_not_found(client.delete_policy(&policy_name, true).await) {
+                    Ok(()) => Diagnostics::new(),
+                    Err(error) => {
+                        api_error(&format!("Deleting RAM policy {policy_name:?}"), &error)
+                    }
+                };
+            }
+            Err(error) => {
+                return api_error(
+                    &format!("Listing the policies of RAM role {role_name:?}"),
+                    &error,
+                )
+            }
+        },
     };
-    let is_ours = |p: &AttachedPolicy| {
-        p.policy_type == PolicyType::Custom.as_str() && p.policy_name == policy_name
-    };
-    let foreign: Vec<&AttachedPolicy> = attached.iter().filter(|p| !is_ours(p)).collect();
+    let is_ours = |(kind, name): &&(PolicyType, String)| *kind == PolicyType::Custom && *name == policy_name;
+    let foreign: Vec<&(PolicyType, String)> = attached.iter().filter(|p| !is_ours(p)).collect();
     if !foreign.is_empty() && !force {
         let names: Vec<String> = foreign
             .iter()
-            .map(|p| format!("{} ({})", p.policy_name, p.policy_type))
+            .map(|(kind, name)| format!("{name} ({})", kind.as_str()))
             .collect();
         let mut diags = Diagnostics::new();
         diags.error(
@@ -885,18 +927,9 @@ pub async fn delete(client: &Client, prior: &RoleModel) -> Diagnostics {
     }
 
     let role = role_name.as_str();
-    let detaches = attached.iter().map(|p| async move {
-        let policy_type = if p.policy_type == PolicyType::System.as_str() {
-            PolicyType::System
-        } else {
-            PolicyType::Custom
-        };
-        ignore_not_found(
-            client
-                .detach_policy_from_role(policy_type, &p.policy_name, role)
-                .await,
-        )
-        .map_err(|e| (p.policy_name.clone(), e))
+    let detaches = attached.iter().map(|(kind, name)| async move {
+        ignore_not_found(client.detach_policy_from_role(*kind, name, role).await)
+            .map_err(|e| (name.clone(), e))
     });
     let mut diags = Diagnostics::new();
     for result in futures::future::join_all(detaches).await {
@@ -927,6 +960,100 @@ pub async fn delete(client: &Client, prior: &RoleModel) -> Diagnostics {
         ));
     }
     diags
+}
+
+fn policy_type_of(wire: &str) -> PolicyType {
+    if wire == PolicyType::System.as_str() {
+        PolicyType::System
+    } else {
+        PolicyType::Custom
+    }
+}
+
+/// How long an observation of the role's attachments is trusted in place of listing them again.
+const SNAPSHOT_TRUSTED_FOR_SECS: i64 = 600;
+
+/// The role's attachments as last observed, kept in Terraform's private state for this resource
+/// so that destroy need not list them again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AttachmentSnapshot {
+    /// Unix seconds when the attachments were observed.
+    observed_at: i64,
+    /// Whether our policy was attached.
+    ours_attached: bool,
+    /// Every other attached policy, as (type, name).
+    others: Vec<(String, String)>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PrivateState {
+    attachments: AttachmentSnapshot,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl AttachmentSnapshot {
+    fn observed(attached: &[AttachedPolicy], policy_name: &str) -> AttachmentSnapshot {
+        let is_ours = |p: &AttachedPolicy| {
+            p.policy_type == PolicyType::Custom.as_str() && p.policy_name == policy_name
+        };
+        AttachmentSnapshot {
+            observed_at: unix_now(),
+            ours_attached: attached.iter().any(is_ours),
+            others: attached
+                .iter()
+                .filter(|p| !is_ours(p))
+                .map(|p| (p.policy_type.clone(), p.policy_name.clone()))
+                .collect(),
+        }
+    }
+
+    /// Right after a create: only our policy is attached.
+    fn only_ours() -> AttachmentSnapshot {
+        AttachmentSnapshot {
+            observed_at: unix_now(),
+            ours_attached: true,
+            others: Vec::new(),
+        }
+    }
+
+    fn is_fresh(&self) -> bool {
+        let age = unix_now() - self.observed_at;
+        (-60..=SNAPSHOT_TRUSTED_FOR_SECS).contains(&age)
+    }
+
+    fn attached(&self, policy_name: &str) -> Vec<(PolicyType, String)> {
+        let ours = self
+            .ours_attached
+            .then(|| (PolicyType::Custom, policy_name.to_string()));
+        ours.into_iter()
+            .chain(
+                self.others
+                    .iter()
+                    .map(|(kind, name)| (policy_type_of(kind), name.clone())),
+            )
+            .collect()
+    }
+
+    /// The bytes Terraform keeps as the resource's private state.
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(&PrivateState {
+            attachments: self.clone(),
+        })
+        .unwrap_or_default()
+    }
+
+    /// Reads private state written by [`AttachmentSnapshot::encode`]; anything else is ignored.
+    pub fn decode(bytes: &[u8]) -> Option<AttachmentSnapshot> {
+        serde_json::from_slice::<PrivateState>(bytes)
+            .ok()
+            .map(|p| p.attachments)
+    }
 }
 
 /// Import by `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`. Without a policy name: the default name if
@@ -1025,3 +1152,71 @@ pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics>
     state.tags = found.observed_tags(&Tri::Null);
     Ok(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attached(kind: &str, name: &str) -> AttachedPolicy {
+        AttachedPolicy {
+            policy_type: kind.to_string(),
+            policy_name: name.to_string(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn snapshots_round_trip_through_private_state() {
+        let seen = [attached("Custom", "Ours"), attached("System", "AliyunOSSReadOnlyAccess")];
+        let snapshot = AttachmentSnapshot::observed(&seen, "Ours");
+        assert!(snapshot.ours_attached);
+        assert_eq!(
+            snapshot.attached("Ours"),
+            vec![
+                (PolicyType::Custom, "Ours".to_string()),
+                (PolicyType::System, "AliyunOSSReadOnlyAccess".to_string())
+            ]
+        );
+        let decoded = AttachmentSnapshot::decode(&snapshot.encode()).expect("decodes");
+        assert_eq!(decoded, snapshot);
+        assert!(decoded.is_fresh());
+        assert_eq!(AttachmentSnapshot::decode(b""), None);
+        assert_eq!(AttachmentSnapshot::decode(b"{\"something\":\"else\"}"), None);
+    }
+
+    #[test]
+    fn old_snapshots_are_not_trusted() {
+        let mut snapshot = AttachmentSnapshot::only_ours();
+        assert!(snapshot.is_fresh());
+        snapshot.observed_at -= SNAPSHOT_TRUSTED_FOR_SECS + 1;
+        assert!(!snapshot.is_fresh());
+        snapshot.observed_at = unix_now() + 3600;
+        assert!(!snapshot.is_fresh(), "a snapshot from the future is not trusted either");
+    }
+
+    #[test]
+    fn tag_diffs_touch_only_what_changed() {
+        let prior = Tri::Known(BTreeMap::from([
+            ("env".to_string(), "prod".to_string()),
+            ("team".to_string(), "a".to_string()),
+            ("keep".to_string(), "same".to_string()),
+        ]));
+        let planned = Tri::Known(BTreeMap::from([
+            ("env".to_string(), "staging".to_string()),
+            ("keep".to_string(), "same".to_string()),
+            ("new".to_string(), "x".to_string()),
+        ]));
+        let diff = TagDiff::between(&prior, &planned);
+        assert_eq!(
+            diff.set,
+            BTreeMap::from([
+                ("env".to_string(), "staging".to_string()),
+                ("new".to_string(), "x".to_string())
+            ])
+        );
+        assert_eq!(diff.remove, vec!["team".to_string()]);
+        assert_eq!(TagDiff::between(&Tri::Null, &Tri::Null), TagDiff::default());
+        assert_eq!(TagDiff::between(&planned, &Tri::Null).remove.len(), 3);
+    }
+}
+

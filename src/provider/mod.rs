@@ -261,7 +261,12 @@ impl Provider for ProviderService {
             ..Default::default()
         };
         match result {
-            Ok(state) => response.new_state = Some(state),
+            Ok((state, snapshot)) => {
+                response.new_state = Some(state);
+                if let Some(snapshot) = snapshot {
+                    response.private = snapshot.encode();
+                }
+            }
             Err(diags) => {
                 response.new_state = request.current_state;
                 response.diagnostics = diags.into_proto();
@@ -295,8 +300,16 @@ impl Provider for ProviderService {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
+        let mut private = request.planned_private.clone();
         let (new_state, diagnostics) = match self.apply_role(&request).await {
-            Ok(outcome) => (encode_role(outcome.state.as_ref()), outcome.diagnostics),
+            Ok(outcome) => {
+                match (&outcome.state, &outcome.snapshot) {
+                    (None, _) => private.clear(),
+                    (Some(_), Some(snapshot)) => private = snapshot.encode(),
+                    (Some(_), None) => {}
+                }
+                (encode_role(outcome.state.as_ref()), outcome.diagnostics)
+            }
             Err(diags) => (Ok(request.prior_state.clone().unwrap_or_default()), diags),
         };
         let (new_state, diagnostics) = match new_state {
@@ -308,7 +321,7 @@ impl Provider for ProviderService {
         };
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
-            private: request.planned_private,
+            private,
             diagnostics: diagnostics.into_proto(),
             legacy_type_system: false,
         }))
@@ -439,16 +452,18 @@ impl ProviderService {
     async fn read_role(
         &self,
         request: &pb::read_resource::Request,
-    ) -> Result<pb::DynamicValue, Diagnostics> {
+    ) -> Result<(pb::DynamicValue, Option<lifecycle::AttachmentSnapshot>), Diagnostics> {
         if request.type_name != resource::TYPE_NAME {
             return Err(unknown_type(&request.type_name));
         }
         let Some(prior) = decode_role(request.current_state.as_ref())? else {
-            return encode_role(None);
+            return Ok((encode_role(None)?, None));
         };
         let client = self.client().await?;
-        let current = lifecycle::read(&client, &prior).await?;
-        encode_role(current.as_ref())
+        match lifecycle::read(&client, &prior).await? {
+            Some((current, snapshot)) => Ok((encode_role(Some(&current))?, Some(snapshot))),
+            None => Ok((encode_role(None)?, None)),
+        }
     }
 
     async fn apply_role(
@@ -474,13 +489,20 @@ impl ProviderService {
         let deadline = tokio::time::Instant::now() + limit;
         // Every retry and backoff of every call stops at the operation's deadline.
         let client = self.client().await?.with_deadline(deadline);
+        let snapshot = lifecycle::AttachmentSnapshot::decode(&request.planned_private);
         let mut outcome = match (prior, planned) {
             (None, Some(planned)) => lifecycle::create(&client, &planned, &stop).await,
-            (Some(prior), Some(planned)) => lifecycle::update(&client, &prior, &planned).await,
+            (Some(prior), Some(planned)) => {
+                lifecycle::update(&client, &prior, &planned, snapshot).await
+            }
             (Some(prior), None) => {
-                let diagnostics = lifecycle::delete(&client, &prior).await;
+                let diagnostics = lifecycle::delete(&client, &prior, snapshot.as_ref()).await;
                 let state = diagnostics.has_errors().then_some(prior);
-                lifecycle::Outcome { state, diagnostics }
+                lifecycle::Outcome {
+                    state,
+                    diagnostics,
+                    snapshot: None,
+                }
             }
             (None, None) => lifecycle::Outcome::default(),
         };
