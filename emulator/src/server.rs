@@ -203,13 +203,28 @@ async fn route(
             parts.headers.clone(),
             body.to_vec(),
         );
-        api::handle(&rpc, &store).await
+        handle_detached(rpc, store).await
     };
     match reply {
         Reply::Http(http) => Ok(to_response(http)),
         Reply::Reset => {
             control.trigger();
             std::future::pending().await
+        }
+    }
+}
+
+/// Handles an RPC call in its own task, so a client that hangs up (a timeout, a crash) does not
+/// cancel it: like a real service, a call that arrived is carried out whether or not anyone is
+/// left to read the answer. (Run inline, hyper would drop it with the connection, and tests of
+/// "unknown outcome" handling would only ever see calls that never happened.)
+async fn handle_detached(rpc: RpcRequest, store: Store) -> Reply {
+    let call = tokio::spawn(async move { api::handle(&rpc, &store).await });
+    match call.await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::warn!(error = %e, "call handler ended abnormally");
+            Reply::Http(HttpReply::text(500, "internal error"))
         }
     }
 }

@@ -318,3 +318,79 @@ async fn concurrent_creates_all_land() {
         Some(40)
     );
 }
+
+#[tokio::test]
+async fn a_call_whose_client_hangs_up_is_still_carried_out() {
+    use tokio::io::AsyncWriteExt as _;
+    let emu = start(Config {
+        latency_ms: 300,
+        ..Config::default()
+    })
+    .await
+    .expect("start");
+    let c = Client::new(emu.addr());
+    let signed = c.sign(
+        "POST",
+        c.params(
+            RAM,
+            "CreateRole",
+            &[
+                ("RoleName", "Abandoned"),
+                ("AssumeRolePolicyDocument", TRUST_CR),
+            ],
+        ),
+    );
+    let body = signed
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                alicr_emulator::signature::percent_encode(k),
+                alicr_emulator::signature::percent_encode(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    // Send the whole request, then hang up while the call sits in its latency, as a client that
+    // timed out or crashed does.
+    let mut stream = tokio::net::TcpStream::connect(emu.addr())
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        emu.addr(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    stream.write_all(body.as_bytes()).await.expect("send body");
+    wait_until_arrived(emu.addr(), "CreateRole").await;
+    drop(stream);
+
+    let mut roles = json!([]);
+    for _ in 0..100 {
+        roles = admin_get(emu.addr(), "/_emulator/state").await["roles"].clone();
+        if roles != json!([]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        roles[0]["RoleName"], "Abandoned",
+        "the call was dropped with its connection"
+    );
+}
+
+/// Waits until the emulator has counted a call to `action`.
+async fn wait_until_arrived(addr: std::net::SocketAddr, action: &str) {
+    for _ in 0..100 {
+        if admin_get(addr, "/_emulator/calls").await["by_action"][action]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("{action} never reached the emulator");
+}
