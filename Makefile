@@ -3,16 +3,32 @@
 
 CARGO ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+DIST_DIR ?= dist
 
-.PHONY: all build release demo test lint fmt conformance install docs bench clean
+.PHONY: all build release demo test lint fmt conformance install docs docs-check bench clean
 
 all: build
 
 build:
 	$(CARGO) build --workspace
 
+## release: release build, then $(DIST_DIR)/ gets one zip per platform, the manifest and
+## SHA256SUMS, named as the Terraform Registry expects.
 release:
-	$(CARGO) build --release --workspace
+	DIST_DIR="$(DIST_DIR)" bash scripts/release.sh
+
+## install: release build, copied into ~/.terraform.d/plugins so a plain `terraform init` with
+## source = "alicr/alicr" works offline.
+install:
+	bash scripts/install.sh
+
+## docs: regenerate the schema sections of docs/ (and the examples they embed).
+docs:
+	$(CARGO) run --quiet -p alicr-docgen
+
+## docs-check: fail when the committed docs differ from what `make docs` would write.
+docs-check:
+	$(CARGO) run --quiet -p alicr-docgen -- --check
 
 ## demo: build, start the RAM emulator, and tour apply / plan / update / import / destroy.
 demo: build
@@ -20,7 +36,7 @@ demo: build
 
 ## test: lint, then every Rust test (unit, gRPC, real terraform), then the official-SDK
 ## conformance of the RAM emulator.
-test: lint
+test: lint docs-check
 	$(CARGO) test --workspace --all-targets
 	bash scripts/conformance.sh
 

@@ -2,7 +2,9 @@
 //! the provider block, the resource, the data source and the function.
 
 pub mod config;
+pub mod data_source;
 pub mod errors;
+pub mod function;
 pub mod lifecycle;
 pub mod resource;
 pub mod validation;
@@ -18,6 +20,7 @@ use crate::plugin::diagnostics::Diagnostics;
 use crate::plugin::proto::tfplugin6::{self as pb, provider_server::Provider};
 use crate::plugin::value::{self, Type, Value};
 use config::ProviderConfig;
+use data_source::DataSourceModel;
 use resource::RoleModel;
 
 /// The provider's source address, as users write it in `required_providers`.
@@ -138,6 +141,12 @@ impl Provider for ProviderService {
             resources: vec![pb::get_metadata::ResourceMetadata {
                 type_name: resource::TYPE_NAME.to_string(),
             }],
+            data_sources: vec![pb::get_metadata::DataSourceMetadata {
+                type_name: data_source::TYPE_NAME.to_string(),
+            }],
+            functions: vec![pb::get_metadata::FunctionMetadata {
+                name: function::NAME.to_string(),
+            }],
             ..Default::default()
         }))
     }
@@ -153,6 +162,12 @@ impl Provider for ProviderService {
                 resource::schema().to_proto(),
             )]
             .into(),
+            data_source_schemas: [(
+                data_source::TYPE_NAME.to_string(),
+                data_source::schema().to_proto(),
+            )]
+            .into(),
+            functions: functions(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -195,8 +210,18 @@ impl Provider for ProviderService {
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diagnostics = if request.type_name == data_source::TYPE_NAME {
+            match decode_data_source(request.config.as_ref()) {
+                Ok(Some(model)) => model.validate(),
+                Ok(None) => Diagnostics::new(),
+                Err(diags) => diags,
+            }
+        } else {
+            unknown_type(&request.type_name)
+        };
         Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: unknown_type(&request.into_inner().type_name).into_proto(),
+            diagnostics: diagnostics.into_proto(),
         }))
     }
 
@@ -350,33 +375,49 @@ impl Provider for ProviderService {
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        Ok(Response::new(pb::read_data_source::Response {
-            diagnostics: unknown_type(&request.into_inner().type_name).into_proto(),
-            ..Default::default()
-        }))
+        let request = request.into_inner();
+        let mut response = pb::read_data_source::Response::default();
+        match self.read_data(&request).await {
+            Ok(state) => response.state = Some(state),
+            Err(diags) => response.diagnostics = diags.into_proto(),
+        }
+        Ok(Response::new(response))
     }
 
     async fn get_functions(
         &self,
         _request: Request<pb::get_functions::Request>,
     ) -> Result<Response<pb::get_functions::Response>, Status> {
-        Ok(Response::new(pb::get_functions::Response::default()))
+        Ok(Response::new(pb::get_functions::Response {
+            functions: functions(),
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn call_function(
         &self,
         request: Request<pb::call_function::Request>,
     ) -> Result<Response<pb::call_function::Response>, Status> {
-        Ok(Response::new(pb::call_function::Response {
-            result: None,
-            error: Some(pb::FunctionError {
-                text: format!(
-                    "this provider has no function named {:?}",
-                    request.into_inner().name
-                ),
+        let request = request.into_inner();
+        let outcome = if request.name == function::NAME {
+            function::call(&request.arguments).map_err(function::CallError::into_proto)
+        } else {
+            Err(pb::FunctionError {
+                text: format!("this provider has no function named {:?}", request.name),
                 function_argument: None,
-            }),
-        }))
+            })
+        };
+        let response = match outcome {
+            Ok(result) => pb::call_function::Response {
+                result: Some(result),
+                error: None,
+            },
+            Err(error) => pb::call_function::Response {
+                result: None,
+                error: Some(error),
+            },
+        };
+        Ok(Response::new(response))
     }
 
     async fn stop_provider(
@@ -392,6 +433,21 @@ impl Provider for ProviderService {
         *token = CancellationToken::new();
         Ok(Response::new(pb::stop_provider::Response::default()))
     }
+}
+
+/// The provider functions, by name, as `GetProviderSchema` and `GetFunctions` announce them.
+fn functions() -> std::collections::HashMap<String, pb::Function> {
+    [(function::NAME.to_string(), function::signature().to_proto())].into()
+}
+
+fn decode_data_source(
+    dynamic: Option<&pb::DynamicValue>,
+) -> Result<Option<DataSourceModel>, Diagnostics> {
+    let value = decode(dynamic, &data_source::schema().value_type())?;
+    if matches!(value, Value::Null) {
+        return Ok(None);
+    }
+    DataSourceModel::from_value(&value).map(Some)
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -511,6 +567,26 @@ impl ProviderService {
             outcome.diagnostics.extend(timed_out);
         }
         Ok(outcome)
+    }
+
+    async fn read_data(
+        &self,
+        request: &pb::read_data_source::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        if request.type_name != data_source::TYPE_NAME {
+            return Err(unknown_type(&request.type_name));
+        }
+        let Some(config) = decode_data_source(request.config.as_ref())? else {
+            let mut diags = Diagnostics::new();
+            diags.error(
+                "Missing data source configuration",
+                "Terraform sent no configuration for data.alicr_custom_oss_role",
+            );
+            return Err(diags);
+        };
+        let client = self.client().await?;
+        let found = data_source::read(&client, &config).await?;
+        encode(&found.to_value(), &data_source::schema().value_type())
     }
 
     async fn import_role(

@@ -3,6 +3,7 @@
 
 mod client;
 mod convergence;
+mod ecosystem;
 mod fuzz_props;
 mod lifecycle;
 mod parity;

@@ -1,5 +1,6 @@
-# Import by role name (the policy is found among those attached to the role) ...
+# Import by role name; the policy is the default-named one if it is attached,
+# else the only custom policy attached to the role.
 terraform import alicr_custom_oss_role.registry AliyunContainerRegistryCustomizedOSSBucketRole
 
-# ... or name the policy explicitly as ROLE_NAME:POLICY_NAME.
+# Or name the policy too, as ROLE_NAME:POLICY_NAME.
 terraform import alicr_custom_oss_role.registry AliyunContainerRegistryCustomizedOSSBucketRole:AliyunContainerRegistryCustomizedOSSBucketRolePolicy

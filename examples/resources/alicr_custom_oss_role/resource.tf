@@ -1,3 +1,10 @@
+# The role Container Registry assumes to keep images in your own OSS buckets,
+# its trust policy for cr.aliyuncs.com, and the bucket policy attached to it.
 resource "alicr_custom_oss_role" "registry" {
   bucket_names = ["acr-images-prod", "acr-images-staging"]
+  description  = "Lets Container Registry keep images in our own OSS buckets"
+}
+
+output "registry_role_arn" {
+  value = alicr_custom_oss_role.registry.arn
 }

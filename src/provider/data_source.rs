@@ -1,0 +1,278 @@
+//! The `alicr_custom_oss_role` data source: schema, typed model, validation, and the read that
+//! looks an existing role and its policy up in RAM (through the resource's import lookup).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::alicloud::Client;
+use crate::plugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use crate::plugin::schema::{Attribute, Block, Presence, Schema};
+use crate::plugin::typed::{ObjectBuilder, ObjectReader};
+use crate::plugin::value::{Tri, Type, Value};
+use crate::provider::resource::RoleModel;
+use crate::provider::{lifecycle, validation};
+
+pub const TYPE_NAME: &str = "alicr_custom_oss_role";
+
+pub fn schema() -> Schema {
+    use Presence::{Computed, OptionalComputed, Required};
+    let s = || Type::String;
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Reads an existing Container Registry custom OSS bucket role from RAM: the role, its trust policy, and the custom policy attached to it, with the buckets that policy grants.",
+            attributes: vec![
+                Attribute::new("role_name", s(), Required, "Name of the RAM role to read, for example `AliyunContainerRegistryCustomizedOSSBucketRole`."),
+                Attribute::new("policy_name", s(), OptionalComputed, "Name of the custom policy to read. When omitted: `AliyunContainerRegistryCustomizedOSSBucketRolePolicy` if it is attached to the role, else the only custom policy attached; anything else is an error that lists the candidates."),
+                Attribute::new("id", s(), Computed, "The role name."),
+                Attribute::new("bucket_names", Type::set(Type::String), Computed, "OSS buckets the attached policy grants, parsed from its default version."),
+                Attribute::new("description", s(), Computed, "Description of the role (null when it has none)."),
+                Attribute::new("max_session_duration", Type::Number, Computed, "Maximum session duration of the role in seconds."),
+                Attribute::new("policy_description", s(), Computed, "Description of the custom policy (null when it has none)."),
+                Attribute::new("tags", Type::map(Type::String), Computed, "Tags of the role (null when it has none)."),
+                Attribute::new("arn", s(), Computed, "ARN of the role, `acs:ram::<account>:role/<name>`."),
+                Attribute::new("role_id", s(), Computed, "RAM's ID of the role."),
+                Attribute::new("create_date", s(), Computed, "When the role was created (UTC, RFC 3339)."),
+                Attribute::new("policy_document", s(), Computed, "The custom policy's default document (JSON), as RAM holds it."),
+                Attribute::new("assume_role_policy_document", s(), Computed, "The role's trust policy (JSON), as RAM holds it."),
+                Attribute::new("policy_version", s(), Computed, "The policy's default version (`v1`, `v2`, ...)."),
+            ],
+            blocks: vec![],
+        },
+    }
+}
+
+/// One `data "alicr_custom_oss_role"`, as configured or as read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DataSourceModel {
+    pub role_name: Tri<String>,
+    pub policy_name: Tri<String>,
+    pub id: Tri<String>,
+    pub bucket_names: Tri<BTreeSet<String>>,
+    pub description: Tri<String>,
+    pub max_session_duration: Tri<i64>,
+    pub policy_description: Tri<String>,
+    pub tags: Tri<BTreeMap<String, String>>,
+    pub arn: Tri<String>,
+    pub role_id: Tri<String>,
+    pub create_date: Tri<String>,
+    pub policy_document: Tri<String>,
+    pub assume_role_policy_document: Tri<String>,
+    pub policy_version: Tri<String>,
+}
+
+impl DataSourceModel {
+    pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        let mut r = ObjectReader::new(value, AttributePath::default());
+        let model = DataSourceModel {
+            role_name: r.get("role_name"),
+            policy_name: r.get("policy_name"),
+            id: r.get("id"),
+            bucket_names: r.get("bucket_names"),
+            description: r.get("description"),
+            max_session_duration: r.get("max_session_duration"),
+            policy_description: r.get("policy_description"),
+            tags: r.get("tags"),
+            arn: r.get("arn"),
+            role_id: r.get("role_id"),
+            create_date: r.get("create_date"),
+            policy_document: r.get("policy_document"),
+            assume_role_policy_document: r.get("assume_role_policy_document"),
+            policy_version: r.get("policy_version"),
+        };
+        let diags = r.finish();
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(model)
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        ObjectBuilder::new()
+            .set("role_name", self.role_name.clone())
+            .set("policy_name", self.policy_name.clone())
+            .set("id", self.id.clone())
+            .set("bucket_names", self.bucket_names.clone())
+            .set("description", self.description.clone())
+            .set("max_session_duration", self.max_session_duration.clone())
+            .set("policy_description", self.policy_description.clone())
+            .set("tags", self.tags.clone())
+            .set("arn", self.arn.clone())
+            .set("role_id", self.role_id.clone())
+            .set("create_date", self.create_date.clone())
+            .set("policy_document", self.policy_document.clone())
+            .set(
+                "assume_role_policy_document",
+                self.assume_role_policy_document.clone(),
+            )
+            .set("policy_version", self.policy_version.clone())
+            .build()
+    }
+
+    /// Checks the known names; unknown ones are checked when Terraform reads the data source.
+    pub fn validate(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        let mut check = |name: &str, result: Result<(), String>| {
+            if let Err(rule) = result {
+                diags.error_at(
+                    AttributePath::root(name),
+                    format!("Invalid {name}"),
+                    format!("{name}: {rule}"),
+                );
+            }
+        };
+        if let Tri::Known(name) = &self.role_name {
+            check("role_name", validation::validate_role_name(name));
+        }
+        if let Tri::Known(name) = &self.policy_name {
+            check("policy_name", validation::validate_policy_name(name));
+        }
+        diags
+    }
+
+    /// The import ID that names the same lookup: `ROLE` or `ROLE:POLICY`. Valid role names
+    /// cannot contain `:`, so the two parts never blur.
+    fn lookup_id(&self) -> Result<String, Diagnostics> {
+        let diags = self.validate();
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        match (&self.role_name, &self.policy_name) {
+            (Tri::Known(role), Tri::Known(policy)) => Ok(format!("{role}:{policy}")),
+            (Tri::Known(role), Tri::Null) => Ok(role.clone()),
+            _ => {
+                let mut diags = Diagnostics::new();
+                diags.error(
+                    "Value not known when reading the data source",
+                    "role_name and policy_name must be known when data.alicr_custom_oss_role is read",
+                );
+                Err(diags)
+            }
+        }
+    }
+
+    /// The configured names plus everything RAM reported.
+    fn with_found(&self, found: RoleModel) -> DataSourceModel {
+        DataSourceModel {
+            role_name: self.role_name.clone(),
+            policy_name: found.policy_name,
+            id: found.id,
+            bucket_names: found.bucket_names,
+            description: found.description,
+            max_session_duration: found.max_session_duration,
+            policy_description: found.policy_description,
+            tags: found.tags,
+            arn: found.arn,
+            role_id: found.role_id,
+            create_date: found.create_date,
+            policy_document: found.policy_document,
+            assume_role_policy_document: found.assume_role_policy_document,
+            policy_version: found.policy_version,
+        }
+    }
+}
+
+/// Reads the role and its policy from RAM with the import lookup: `GetRole`, `GetPolicy` and
+/// `ListPoliciesForRole` concurrently (one more `GetPolicy` when the policy had to be
+/// discovered), then both objects' tags.
+pub async fn read(
+    client: &Client,
+    config: &DataSourceModel,
+) -> Result<DataSourceModel, Diagnostics> {
+    let id = config.lookup_id()?;
+    match lifecycle::import(client, &id).await {
+        Ok(found) => Ok(config.with_found(found)),
+        Err(diags) => Err(as_data_source_diagnostics(diags)),
+    }
+}
+
+/// The import lookup words its failures for `terraform import`; say them in data-source terms.
+fn as_data_source_diagnostics(diags: Diagnostics) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for Diagnostic {
+        summary, detail, ..
+    } in diags.iter()
+    {
+        let summary = summary
+            .replace("Cannot import", "Cannot read")
+            .replace(" to import", " to read");
+        let detail = match detail.find("Import with an ID of the form") {
+            Some(at) => format!("{}Set policy_name to choose one.", &detail[..at]),
+            None => detail.clone(),
+        };
+        out.error(summary, detail);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configured(role: &str, policy: Option<&str>) -> DataSourceModel {
+        DataSourceModel {
+            role_name: Tri::Known(role.to_string()),
+            policy_name: policy.map_or(Tri::Null, |p| Tri::Known(p.to_string())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn lookup_id_is_the_import_id() {
+        assert_eq!(
+            configured("Role", None).lookup_id().ok(),
+            Some("Role".into())
+        );
+        assert_eq!(
+            configured("Role", Some("Policy")).lookup_id().ok(),
+            Some("Role:Policy".into())
+        );
+        let unknown = DataSourceModel {
+            role_name: Tri::Unknown,
+            ..Default::default()
+        };
+        assert!(unknown.lookup_id().is_err());
+    }
+
+    #[test]
+    fn invalid_names_are_errors_on_their_attribute() {
+        let diags = configured("bad name", Some("bad:policy")).validate();
+        let paths: Vec<_> = diags.iter().filter_map(|d| d.path.clone()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                AttributePath::root("role_name"),
+                AttributePath::root("policy_name")
+            ]
+        );
+        assert!(configured("bad:name", None).lookup_id().is_err());
+        assert!(configured("Good.Role-1", None).validate().is_empty());
+    }
+
+    #[test]
+    fn the_value_round_trips_through_the_schema_type() {
+        let model = DataSourceModel {
+            bucket_names: Tri::Known(["bucket-a".to_string()].into()),
+            max_session_duration: Tri::Known(3600),
+            arn: Tri::Unknown,
+            ..configured("Role", Some("Policy"))
+        };
+        let ty = schema().value_type();
+        let bytes = crate::plugin::value::encode_msgpack(&model.to_value(), &ty).expect("encode");
+        let back = crate::plugin::value::decode_msgpack(&bytes, &ty).expect("decode");
+        assert_eq!(DataSourceModel::from_value(&back).expect("model"), model);
+    }
+
+    #[test]
+    fn import_wording_becomes_data_source_wording() {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Cannot tell which policy to import",
+            "two are attached. Import with an ID of the form R:POLICY_NAME.",
+        );
+        let reworded = as_data_source_diagnostics(diags);
+        let d = reworded.iter().next().expect("one diagnostic");
+        assert_eq!(d.summary, "Cannot tell which policy to read");
+        assert_eq!(d.detail, "two are attached. Set policy_name to choose one.");
+    }
+}
