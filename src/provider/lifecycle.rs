@@ -906,7 +906,8 @@ pub async fn delete(
             }
         },
     };
-    let is_ours = |(kind, name): &&(PolicyType, String)| *kind == PolicyType::Custom && *name == policy_name;
+    let is_ours =
+        |(kind, name): &&(PolicyType, String)| *kind == PolicyType::Custom && *name == policy_name;
     let foreign: Vec<&(PolicyType, String)> = attached.iter().filter(|p| !is_ours(p)).collect();
     if !foreign.is_empty() && !force {
         let names: Vec<String> = foreign
@@ -1167,7 +1168,10 @@ mod tests {
 
     #[test]
     fn snapshots_round_trip_through_private_state() {
-        let seen = [attached("Custom", "Ours"), attached("System", "AliyunOSSReadOnlyAccess")];
+        let seen = [
+            attached("Custom", "Ours"),
+            attached("System", "AliyunOSSReadOnlyAccess"),
+        ];
         let snapshot = AttachmentSnapshot::observed(&seen, "Ours");
         assert!(snapshot.ours_attached);
         assert_eq!(
@@ -1181,7 +1185,10 @@ mod tests {
         assert_eq!(decoded, snapshot);
         assert!(decoded.is_fresh());
         assert_eq!(AttachmentSnapshot::decode(b""), None);
-        assert_eq!(AttachmentSnapshot::decode(b"{\"something\":\"else\"}"), None);
+        assert_eq!(
+            AttachmentSnapshot::decode(b"{\"something\":\"else\"}"),
+            None
+        );
     }
 
     #[test]
@@ -1191,7 +1198,10 @@ mod tests {
         snapshot.observed_at -= SNAPSHOT_TRUSTED_FOR_SECS + 1;
         assert!(!snapshot.is_fresh());
         snapshot.observed_at = unix_now() + 3600;
-        assert!(!snapshot.is_fresh(), "a snapshot from the future is not trusted either");
+        assert!(
+            !snapshot.is_fresh(),
+            "a snapshot from the future is not trusted either"
+        );
     }
 
     #[test]
@@ -1219,4 +1229,3 @@ mod tests {
         assert_eq!(TagDiff::between(&planned, &Tri::Null).remove.len(), 3);
     }
 }
-

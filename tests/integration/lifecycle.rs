@@ -614,17 +614,31 @@ fn destroy_without_recorded_attachments_lists_them_first() {
     pulled.assert_success();
     let mut state: Value = serde_json::from_str(&pulled.stdout).expect("state JSON");
     let instance = &mut state["resources"][0]["instances"][0];
-    assert!(instance.get("private").is_some(), "the create recorded attachments: {instance}");
+    assert!(
+        instance.get("private").is_some(),
+        "the create recorded attachments: {instance}"
+    );
     instance.as_object_mut().unwrap().remove("private");
     state["serial"] = json!(state["serial"].as_u64().unwrap_or(0) + 1);
     tf.write("edited.tfstate", &state.to_string());
-    tf.run(&["state", "push", "edited.tfstate"]).assert_success();
+    tf.run(&["state", "push", "edited.tfstate"])
+        .assert_success();
 
     let (_, calls) = emulator.count_calls(|| {
-        tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false"])
-            .assert_success();
+        tf.run(&[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-refresh=false",
+        ])
+        .assert_success();
     });
     assert_eq!(calls.get("ListPoliciesForRole"), Some(&1), "{calls:?}");
     assert_eq!(calls.values().sum::<u64>(), 4, "{calls:?}");
-    assert!(is_empty(&emulator.state()), "RAM not empty: {}", emulator.state());
+    assert!(
+        is_empty(&emulator.state()),
+        "RAM not empty: {}",
+        emulator.state()
+    );
 }
