@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::alicloud::Client;
-use crate::plugin::diagnostics::{AttributePath, Diagnostic, Diagnostics};
+use crate::plugin::diagnostics::{AttributePath, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::typed::{ObjectBuilder, ObjectReader};
 use crate::plugin::value::{Tri, Type, Value};
 use crate::provider::resource::RoleModel;
-use crate::provider::{lifecycle, validation};
+use crate::provider::{errors, lifecycle, validation};
 
 pub const TYPE_NAME: &str = "alicr_custom_oss_role";
 
@@ -130,16 +130,15 @@ impl DataSourceModel {
         diags
     }
 
-    /// The import ID that names the same lookup: `ROLE` or `ROLE:POLICY`. Valid role names
-    /// cannot contain `:`, so the two parts never blur.
-    fn lookup_id(&self) -> Result<String, Diagnostics> {
+    /// The role and (optional) policy names to look up, once validated and known.
+    fn lookup_names(&self) -> Result<(String, Option<String>), Diagnostics> {
         let diags = self.validate();
         if diags.has_errors() {
             return Err(diags);
         }
         match (&self.role_name, &self.policy_name) {
-            (Tri::Known(role), Tri::Known(policy)) => Ok(format!("{role}:{policy}")),
-            (Tri::Known(role), Tri::Null) => Ok(role.clone()),
+            (Tri::Known(role), Tri::Known(policy)) => Ok((role.clone(), Some(policy.clone()))),
+            (Tri::Known(role), Tri::Null) => Ok((role.clone(), None)),
             _ => {
                 let mut diags = Diagnostics::new();
                 diags.error(
@@ -179,30 +178,11 @@ pub async fn read(
     client: &Client,
     config: &DataSourceModel,
 ) -> Result<DataSourceModel, Diagnostics> {
-    let id = config.lookup_id()?;
-    match lifecycle::import(client, &id).await {
-        Ok(found) => Ok(config.with_found(found)),
-        Err(diags) => Err(as_data_source_diagnostics(diags)),
-    }
-}
-
-/// The import lookup words its failures for `terraform import`; say them in data-source terms.
-fn as_data_source_diagnostics(diags: Diagnostics) -> Diagnostics {
-    let mut out = Diagnostics::new();
-    for Diagnostic {
-        summary, detail, ..
-    } in diags.iter()
-    {
-        let summary = summary
-            .replace("Cannot import", "Cannot read")
-            .replace(" to import", " to read");
-        let detail = match detail.find("Import with an ID of the form") {
-            Some(at) => format!("{}Set policy_name to choose one.", &detail[..at]),
-            None => detail.clone(),
-        };
-        out.error(summary, detail);
-    }
-    out
+    let (role_name, policy_name) = config.lookup_names()?;
+    lifecycle::lookup(client, &role_name, policy_name.as_deref())
+        .await
+        .map(|found| config.with_found(found))
+        .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))
 }
 
 #[cfg(test)]
@@ -218,20 +198,20 @@ mod tests {
     }
 
     #[test]
-    fn lookup_id_is_the_import_id() {
+    fn lookup_names_are_the_configured_ones() {
         assert_eq!(
-            configured("Role", None).lookup_id().ok(),
-            Some("Role".into())
+            configured("Role", None).lookup_names().ok(),
+            Some(("Role".into(), None))
         );
         assert_eq!(
-            configured("Role", Some("Policy")).lookup_id().ok(),
-            Some("Role:Policy".into())
+            configured("Role", Some("Policy")).lookup_names().ok(),
+            Some(("Role".into(), Some("Policy".into())))
         );
         let unknown = DataSourceModel {
             role_name: Tri::Unknown,
             ..Default::default()
         };
-        assert!(unknown.lookup_id().is_err());
+        assert!(unknown.lookup_names().is_err());
     }
 
     #[test]
@@ -245,7 +225,7 @@ mod tests {
                 AttributePath::root("policy_name")
             ]
         );
-        assert!(configured("bad:name", None).lookup_id().is_err());
+        assert!(configured("bad:name", None).lookup_names().is_err());
         assert!(configured("Good.Role-1", None).validate().is_empty());
     }
 
@@ -261,18 +241,5 @@ mod tests {
         let bytes = crate::plugin::value::encode_msgpack(&model.to_value(), &ty).expect("encode");
         let back = crate::plugin::value::decode_msgpack(&bytes, &ty).expect("decode");
         assert_eq!(DataSourceModel::from_value(&back).expect("model"), model);
-    }
-
-    #[test]
-    fn import_wording_becomes_data_source_wording() {
-        let mut diags = Diagnostics::new();
-        diags.error(
-            "Cannot tell which policy to import",
-            "two are attached. Import with an ID of the form R:POLICY_NAME.",
-        );
-        let reworded = as_data_source_diagnostics(diags);
-        let d = reworded.iter().next().expect("one diagnostic");
-        assert_eq!(d.summary, "Cannot tell which policy to read");
-        assert_eq!(d.detail, "two are attached. Set policy_name to choose one.");
     }
 }

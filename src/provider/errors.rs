@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::alicloud::Error;
 use crate::plugin::diagnostics::{Diagnostics, Severity};
+use crate::provider::lifecycle::LookupError;
 
 /// A diagnostic for a failed RAM/STS call: what we were doing, RAM's code, message and
 /// RequestId (in the error's display), and a one-line hint for the common failures.
@@ -50,6 +51,64 @@ fn format_limit(limit: Duration) -> String {
     }
 }
 
+/// Who asked to look up an existing role, so the wording fits the user's command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `terraform import` or an `import {}` block: the ID is `ROLE_NAME[:POLICY_NAME]`.
+    Import,
+    /// The `alicr_custom_oss_role` data source: `role_name` and `policy_name` arguments.
+    DataSource,
+}
+
+/// The diagnostic for a failed lookup of an existing role.
+pub fn lookup_failed(error: LookupError, purpose: Purpose) -> Diagnostics {
+    let verb = match purpose {
+        Purpose::Import => "import",
+        Purpose::DataSource => "read",
+    };
+    let mut diags = Diagnostics::new();
+    match error {
+        LookupError::Api(api) => return api,
+        LookupError::InvalidId(id) => diags.error(
+            "Invalid import ID",
+            format!("expected ROLE_NAME or ROLE_NAME:POLICY_NAME, got {id:?}"),
+        ),
+        LookupError::RoleNotFound { role } => diags.error(
+            format!("Cannot {verb} a RAM role that does not exist"),
+            format!("no RAM role named {role:?} was found in this account"),
+        ),
+        LookupError::AmbiguousPolicy {
+            role,
+            default_policy,
+            candidates,
+        } => {
+            let listed = if candidates.is_empty() {
+                "none".to_string()
+            } else {
+                candidates.join(", ")
+            };
+            let remedy = match purpose {
+                Purpose::Import => format!("Import with an ID of the form {role}:POLICY_NAME."),
+                Purpose::DataSource => "Set policy_name to choose one.".to_string(),
+            };
+            diags.error(
+                format!("Cannot tell which policy to {verb}"),
+                format!(
+                    "RAM role {role:?} does not have the policy {default_policy:?} attached, and \
+                     not exactly one custom policy (attached custom policies: {listed}). {remedy}"
+                ),
+            );
+        }
+        LookupError::PolicyNotAttached { role, policy } => diags.error(
+            format!("Cannot {verb}: policy not attached"),
+            format!(
+                "custom policy {policy:?} is not attached to RAM role {role:?} (or does not exist)"
+            ),
+        ),
+    }
+    diags
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +133,36 @@ mod tests {
         assert!(d.detail.contains("REQ-123"), "{}", d.detail);
         assert!(d.detail.contains("not authorized"), "{}", d.detail);
         assert!(d.detail.contains("Hint:"), "{}", d.detail);
+    }
+
+    #[test]
+    fn lookup_failures_are_worded_for_the_command() {
+        let ambiguous = || LookupError::AmbiguousPolicy {
+            role: "R".into(),
+            default_policy: "P".into(),
+            candidates: vec!["A".into(), "B".into()],
+        };
+        let import = lookup_failed(ambiguous(), Purpose::Import);
+        let d = import.iter().next().unwrap();
+        assert_eq!(d.summary, "Cannot tell which policy to import");
+        assert!(
+            d.detail.contains("A, B") && d.detail.contains("R:POLICY_NAME"),
+            "{}",
+            d.detail
+        );
+        let read = lookup_failed(ambiguous(), Purpose::DataSource);
+        let d = read.iter().next().unwrap();
+        assert_eq!(d.summary, "Cannot tell which policy to read");
+        assert!(d.detail.contains("Set policy_name"), "{}", d.detail);
+        let missing = lookup_failed(
+            LookupError::RoleNotFound { role: "R".into() },
+            Purpose::DataSource,
+        );
+        assert!(missing
+            .iter()
+            .next()
+            .unwrap()
+            .summary
+            .contains("Cannot read"));
     }
 }

@@ -13,7 +13,7 @@ use crate::alicloud::{Client, Error};
 use crate::plugin::diagnostics::Diagnostics;
 use crate::plugin::value::Tri;
 use crate::policy;
-use crate::provider::errors::api_error;
+use crate::provider::errors::{self, api_error};
 use crate::provider::resource::{RoleModel, DEFAULT_MAX_SESSION_DURATION, TYPE_NAME};
 
 /// What an apply produced: the state to record (None = nothing exists) and any problems.
@@ -1057,80 +1057,96 @@ impl AttachmentSnapshot {
     }
 }
 
-/// Import by `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`. Without a policy name: the default name if
-/// attached, else the only custom policy attached, else an error listing the candidates.
+/// Why an existing role could not be looked up (for import or the data source).
+#[derive(Debug)]
+pub enum LookupError {
+    /// The ID is not `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`.
+    InvalidId(String),
+    /// No such role.
+    RoleNotFound { role: String },
+    /// No policy was named, the default one is not attached, and not exactly one custom
+    /// policy is.
+    AmbiguousPolicy {
+        role: String,
+        default_policy: String,
+        candidates: Vec<String>,
+    },
+    /// The named policy is missing or not attached to the role.
+    PolicyNotAttached { role: String, policy: String },
+    /// Diagnostics from a failed RAM call.
+    Api(Diagnostics),
+}
+
+impl From<Diagnostics> for LookupError {
+    fn from(diags: Diagnostics) -> Self {
+        LookupError::Api(diags)
+    }
+}
+
+/// Import by `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`.
 pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics> {
     let (role_name, explicit_policy) = match id.split_once(':') {
         Some((role, policy)) => (role.trim(), Some(policy.trim())),
         None => (id.trim(), None),
     };
     if role_name.is_empty() || explicit_policy.is_some_and(str::is_empty) {
-        let mut diags = Diagnostics::new();
-        diags.error(
-            "Invalid import ID",
-            format!("expected ROLE_NAME or ROLE_NAME:POLICY_NAME, got {id:?}"),
-        );
-        return Err(diags);
+        return Err(errors::lookup_failed(
+            LookupError::InvalidId(id.to_string()),
+            errors::Purpose::Import,
+        ));
     }
+    lookup(client, role_name, explicit_policy)
+        .await
+        .map_err(|e| errors::lookup_failed(e, errors::Purpose::Import))
+}
+
+/// Finds an existing role and its policy. Without a policy name: the default name if attached,
+/// else the only custom policy attached, else [`LookupError::AmbiguousPolicy`]. One concurrent
+/// round (`GetRole`, `GetPolicy`, `ListPoliciesForRole`), one more `GetPolicy` when the policy had
+/// to be discovered, then both objects' tags.
+pub async fn lookup(
+    client: &Client,
+    role_name: &str,
+    explicit_policy: Option<&str>,
+) -> Result<RoleModel, LookupError> {
     let guess = explicit_policy.unwrap_or(policy::DEFAULT_POLICY_NAME);
     let Some(mut found) = find(client, role_name, guess, false).await? else {
-        let mut diags = Diagnostics::new();
-        diags.error(
-            "Cannot import a RAM role that does not exist",
-            format!("no RAM role named {role_name:?} was found in this account"),
-        );
-        return Err(diags);
+        return Err(LookupError::RoleNotFound {
+            role: role_name.to_string(),
+        });
     };
     let policy_name = match explicit_policy {
         Some(name) => name.to_string(),
         None if found.is_attached(guess) => guess.to_string(),
         None => {
-            let custom: Vec<&str> = found
+            let custom: Vec<String> = found
                 .attached
                 .iter()
                 .filter(|p| p.policy_type == PolicyType::Custom.as_str())
-                .map(|p| p.policy_name.as_str())
+                .map(|p| p.policy_name.clone())
                 .collect();
-            match custom.as_slice() {
-                [only] => {
-                    let name = only.to_string();
-                    found.policy = match client.get_policy(PolicyType::Custom, &name).await {
-                        Ok(response) => Some(response),
-                        Err(error) => {
-                            return Err(api_error(&format!("Reading RAM policy {name:?}"), &error))
-                        }
-                    };
-                    name
+            let [only] = custom.as_slice() else {
+                return Err(LookupError::AmbiguousPolicy {
+                    role: role_name.to_string(),
+                    default_policy: guess.to_string(),
+                    candidates: custom,
+                });
+            };
+            found.policy = match client.get_policy(PolicyType::Custom, only).await {
+                Ok(response) => Some(response),
+                Err(error) => {
+                    return Err(api_error(&format!("Reading RAM policy {only:?}"), &error).into())
                 }
-                _ => {
-                    let mut diags = Diagnostics::new();
-                    let listed = if custom.is_empty() {
-                        "none".to_string()
-                    } else {
-                        custom.join(", ")
-                    };
-                    diags.error(
-                        "Cannot tell which policy to import",
-                        format!(
-                            "RAM role {role_name:?} does not have the policy {guess:?} attached, \
-                             and not exactly one custom policy (attached custom policies: {listed}). \
-                             Import with an ID of the form {role_name}:POLICY_NAME."
-                        ),
-                    );
-                    return Err(diags);
-                }
-            }
+            };
+            only.clone()
         }
     };
-    let view = found.attached_view(&policy_name);
-    if view.is_none() {
-        let mut diags = Diagnostics::new();
-        diags.error(
-            "Cannot import: policy not attached",
-            format!("custom policy {policy_name:?} is not attached to RAM role {role_name:?} (or does not exist)"),
-        );
-        return Err(diags);
-    }
+    let Some(view) = found.attached_view(&policy_name) else {
+        return Err(LookupError::PolicyNotAttached {
+            role: role_name.to_string(),
+            policy: policy_name,
+        });
+    };
     let (role_tags, policy_tags) = tokio::join!(
         tags_of(client, TaggedResource::Role, role_name),
         tags_of(client, TaggedResource::Policy, &policy_name),
@@ -1141,14 +1157,15 @@ pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics>
             return Err(api_error(
                 &format!("Reading the tags of RAM role {role_name:?}"),
                 &error,
-            ))
+            )
+            .into())
         }
     };
     let mut state = observed_state(
         &RoleModel::default(),
         &found.role,
         &policy_name,
-        view.as_ref(),
+        Some(&view),
     );
     state.tags = found.observed_tags(&Tri::Null);
     Ok(state)
