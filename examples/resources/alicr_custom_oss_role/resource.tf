@@ -3,6 +3,18 @@
 resource "alicr_custom_oss_role" "registry" {
   bucket_names = ["acr-images-prod", "acr-images-staging"]
   description  = "Lets Container Registry keep images in our own OSS buckets"
+
+  # Optional, as with alicloud_ram_role / alicloud_ram_policy:
+  policy_description = "OSS access for Container Registry"
+  tags = {
+    team = "registry"
+    env  = "prod"
+  }
+
+  timeouts {
+    create = "5m"
+    delete = "5m"
+  }
 }
 
 output "registry_role_arn" {
