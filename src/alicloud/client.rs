@@ -228,13 +228,18 @@ impl Client {
             .unwrap_or_else(|| Instant::now() + self.inner.config.operation_timeout);
         let policy = self.inner.config.retry;
         let mut last: Option<Error> = None;
+        // Whether an earlier attempt may have taken effect (its answer was lost): the last
+        // attempt's error alone must not make the call look like it changed nothing.
+        let mut earlier_unknown = false;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let creds =
                 match tokio::time::timeout_at(deadline, self.credentials.credentials()).await {
                     Ok(Ok(creds)) => creds,
-                    Ok(Err(e)) => return Err(e),
+                    Ok(Err(e)) => {
+                        return Err(e.after_unknown_attempt(earlier_unknown, action, attempt - 1))
+                    }
                     Err(_) => return Err(deadline_exceeded(action, attempt - 1, last)),
                 };
             let outcome = tokio::time::timeout_at(
@@ -249,12 +254,13 @@ impl Client {
             };
             err.set_attempts(attempt);
             if !err.is_retryable() || !policy.allows_retry_after(attempt) {
-                return Err(err);
+                return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
             }
             let delay = policy.delay(attempt);
             if Instant::now() + delay >= deadline {
-                return Err(err);
+                return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
             }
+            earlier_unknown |= err.is_outcome_unknown();
             debug!(action, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
             last = Some(err);
             tokio::time::sleep(delay).await;

@@ -145,6 +145,18 @@ pub enum Error {
         /// The error of the previous attempt, if there was one.
         last_error: Option<Box<Error>>,
     },
+    /// An earlier attempt's answer was lost after its request was sent (so it may have taken
+    /// effect), and the retries ended with an error that says nothing about that attempt (e.g.
+    /// throttling, or a refused connection): the outcome of the call is unknown.
+    #[error("{action}: outcome unknown: an earlier attempt may have taken effect (its answer was lost); the last of {attempts} attempt(s) failed: {last_error}")]
+    OutcomeUnknown {
+        /// The action being called.
+        action: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The error of the last attempt.
+        last_error: Box<Error>,
+    },
     /// The server answered something that is neither a result nor an error document.
     #[error("{action}: unexpected answer (HTTP {http_status}): {message}")]
     UnexpectedResponse {
@@ -206,11 +218,33 @@ impl ApiError {
 }
 
 impl Error {
-    /// The API error, if this is one.
+    /// The API error, if this is one (for an unknown outcome, the last attempt's).
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            Error::OutcomeUnknown { last_error, .. } => last_error.api(),
             _ => None,
+        }
+    }
+
+    /// `self`, or, when an earlier attempt's outcome was unknown and `self` (the last attempt's
+    /// error) is a transient failure that tells nothing about it, [`Error::OutcomeUnknown`].
+    /// Definite answers (`EntityAlreadyExists`, `EntityNotExist`, …) stay as they are: they
+    /// describe the state the earlier attempt left, and callers act on them.
+    pub(crate) fn after_unknown_attempt(
+        self,
+        earlier_unknown: bool,
+        action: &str,
+        attempts: u32,
+    ) -> Error {
+        let says_nothing = self.is_retryable() || matches!(self, Error::Credentials(_));
+        if !earlier_unknown || self.is_outcome_unknown() || !says_nothing {
+            return self;
+        }
+        Error::OutcomeUnknown {
+            action: action.to_string(),
+            attempts,
+            last_error: Box::new(self),
         }
     }
 
@@ -304,7 +338,7 @@ impl Error {
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { kind, .. } => *kind != TransportKind::Connect,
-            Error::DeadlineExceeded { .. } => true,
+            Error::DeadlineExceeded { .. } | Error::OutcomeUnknown { .. } => true,
             Error::UnexpectedResponse { http_status, .. } => *http_status >= 500,
             Error::Api(e) => e.http_status >= 500,
             Error::Config(_) | Error::Credentials(_) => false,
@@ -317,7 +351,10 @@ impl Error {
             Error::Api(e) => e.is_retryable(),
             Error::Transport { .. } => true,
             Error::UnexpectedResponse { http_status, .. } => (500..600).contains(http_status),
-            Error::DeadlineExceeded { .. } | Error::Config(_) | Error::Credentials(_) => false,
+            Error::DeadlineExceeded { .. }
+            | Error::OutcomeUnknown { .. }
+            | Error::Config(_)
+            | Error::Credentials(_) => false,
         }
     }
 
@@ -327,6 +364,7 @@ impl Error {
             Error::Api(e) => Some(e.attempts),
             Error::Transport { attempts, .. }
             | Error::DeadlineExceeded { attempts, .. }
+            | Error::OutcomeUnknown { attempts, .. }
             | Error::UnexpectedResponse { attempts, .. } => Some(*attempts),
             Error::Config(_) | Error::Credentials(_) => None,
         }
@@ -337,6 +375,7 @@ impl Error {
             Error::Api(e) => e.attempts = n,
             Error::Transport { attempts, .. }
             | Error::DeadlineExceeded { attempts, .. }
+            | Error::OutcomeUnknown { attempts, .. }
             | Error::UnexpectedResponse { attempts, .. } => *attempts = n,
             Error::Config(_) | Error::Credentials(_) => {}
         }
@@ -347,6 +386,9 @@ impl Error {
         if let Error::DeadlineExceeded {
             last_error: Some(last),
             ..
+        }
+        | Error::OutcomeUnknown {
+            last_error: last, ..
         } = self
         {
             if let Some(hint) = last.hint() {
@@ -485,6 +527,41 @@ mod tests {
         };
         assert!(unexpected(502).is_retryable());
         assert!(!unexpected(404).is_retryable());
+    }
+
+    #[test]
+    fn a_lost_answer_is_not_forgotten_by_later_attempts() {
+        let refused = Error::Transport {
+            action: "CreateRole".into(),
+            endpoint: "https://ram.aliyuncs.com".into(),
+            kind: TransportKind::Connect,
+            message: "refused".into(),
+            attempts: 3,
+        };
+        // Transient last errors after a lost answer: the outcome is unknown.
+        for last in [api("Throttling.User", 400), refused.clone()] {
+            let code = last.code().map(str::to_string);
+            let wrapped = last.after_unknown_attempt(true, "CreateRole", 3);
+            assert!(wrapped.is_outcome_unknown(), "{wrapped}");
+            assert!(!wrapped.is_retryable());
+            assert_eq!(wrapped.attempts(), Some(3));
+            assert_eq!(wrapped.code().map(str::to_string), code);
+            assert!(wrapped.to_string().contains("may have taken effect"));
+        }
+        assert!(api("Throttling.User", 400)
+            .after_unknown_attempt(true, "CreateRole", 3)
+            .hint()
+            .is_some_and(|h| h.contains("max_retries")));
+        // Definite answers stay as they are; so does everything when no answer was lost.
+        let exists =
+            api("EntityAlreadyExists.Role", 409).after_unknown_attempt(true, "CreateRole", 2);
+        assert!(exists.is_already_exists() && !exists.is_outcome_unknown());
+        assert!(!refused
+            .after_unknown_attempt(false, "CreateRole", 3)
+            .is_outcome_unknown());
+        assert!(Error::Credentials("expired".into())
+            .after_unknown_attempt(true, "CreateRole", 2)
+            .is_outcome_unknown());
     }
 
     #[test]

@@ -279,3 +279,38 @@ fn interrupted_apply_records_in_flight_work_and_the_next_apply_converges() {
         &converged,
     );
 }
+
+/// A create that took effect but whose answer was lost, followed by retries that all end in
+/// throttling: the last answer ("throttled") says nothing about the first attempt, so the role
+/// must still be treated as possibly created and recorded, never left behind in no state file.
+#[test]
+fn a_lost_answer_followed_by_exhausted_retries_is_still_an_unknown_outcome() {
+    let emulator = Emulator::start();
+    let rule = |action: &str, code: &str, count: u32| json!({"action": action, "code": code, "count": count});
+    emulator.faults(json!({"fail": [
+        rule("CreateRole", "ConnectionResetAfterCommit", 1),
+        rule("CreateRole", "Throttling.User", 2),
+    ]}));
+    let tf = TfDir::new(&many_roles(&emulator.endpoint(), 1, "max_retries = 2"));
+    tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .assert_failure();
+    let ram = emulator.state();
+    let recorded = terraform_roles(&tf);
+    let comparison = crate::convergence::compare(&ram, &recorded, &Default::default());
+    assert_eq!(
+        comparison.orphans, 0,
+        "the role whose CreateRole answer was lost is in no state file: {:?}",
+        comparison.differences
+    );
+
+    apply(&tf);
+    let converged = assert_converged(&emulator.state(), &tf, &declared_roles(1));
+    assert_no_changes(&tf);
+    destroy(&tf);
+    assert_all_gone(&emulator.state(), &tf);
+    report(
+        "reset after commit, then retries exhausted by throttling",
+        1,
+        &converged,
+    );
+}
