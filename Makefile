@@ -5,7 +5,7 @@ CARGO ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 DIST_DIR ?= dist
 
-.PHONY: all build release demo test lint fmt conformance install docs docs-check bench clean
+.PHONY: all build release demo test lint fmt conformance install docs docs-check bench fuzz clean
 
 all: build
 
@@ -49,6 +49,13 @@ fmt:
 
 conformance:
 	bash scripts/conformance.sh
+
+## fuzz: the property tests of every decoder (Terraform values, policy documents, signatures,
+## emulator requests) with FUZZ_CASES cases each instead of make test's 256; failures are shrunk
+## and kept in tests/proptest-regressions/ (see SECURITY.md).
+FUZZ_CASES ?= 20000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --test integration fuzz_props
 
 clean:
 	$(CARGO) clean

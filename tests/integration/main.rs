@@ -9,5 +9,6 @@ mod lifecycle;
 mod parity;
 mod plugin_protocol;
 mod reliability;
+mod security;
 mod support;
 mod terraform_cli;
