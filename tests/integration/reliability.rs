@@ -185,7 +185,9 @@ fn emulator_killed_mid_apply_and_restarted_from_its_state_file() {
     let files = tempfile::tempdir().expect("temporary directory");
     let state_file = files.path().join("ram-state.json");
     let port = crate::convergence::free_port();
-    let emulator = EmulatorProcess::start(port, &state_file, &["--latency-ms", "1000"]);
+    // 2 s per call: the window in which attachments are in flight, wide enough for a loaded
+    // machine's polling to see it.
+    let emulator = EmulatorProcess::start(port, &state_file, &["--latency-ms", "2000"]);
     let tf = TfDir::new(&many_roles(&emulator.endpoint(), N, ""));
     let child = spawn_apply(&tf, false);
 
@@ -232,7 +234,8 @@ fn emulator_killed_mid_apply_and_restarted_from_its_state_file() {
 fn interrupted_apply_records_in_flight_work_and_the_next_apply_converges() {
     const N: usize = 4;
     let emulator = Emulator::start();
-    emulator.faults(json!({"latency_ms": 1500}));
+    // 3 s per call: StopProvider must arrive while the creates are still in flight.
+    emulator.faults(json!({"latency_ms": 3000}));
     let tf = TfDir::new(&many_roles(&emulator.endpoint(), N, ""));
     let child = spawn_apply(&tf, false);
     wait_for("creates to reach the emulator", 1_500, || {
