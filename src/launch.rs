@@ -69,8 +69,24 @@ pub async fn run_plugin() -> Result<(), LaunchError> {
     drop(stdout);
     tracing::info!(%addr, tls = tls_config.is_some(), "plugin serving");
 
+    ignore_interrupts();
     let shutdown = CancellationToken::new();
     serve_until_shutdown(listener, tls_config, shutdown, true).await
+}
+
+/// A Ctrl-C in a terminal reaches Terraform and every plugin it started (one process group).
+/// Terraform answers it with StopProvider and then Shutdown; dying on the signal itself would
+/// lose the answers of calls in flight, leaving objects in no state file. So, like go-plugin
+/// servers, the plugin swallows SIGINT and waits for Terraform.
+fn ignore_interrupts() {
+    tokio::spawn(async {
+        loop {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            tracing::debug!("ignoring SIGINT: Terraform stops the provider through StopProvider");
+        }
+    });
 }
 
 /// Runs in `--debug` mode: plaintext on a loopback port, printing `TF_REATTACH_PROVIDERS`, until

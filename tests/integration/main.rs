@@ -3,6 +3,7 @@
 
 mod client;
 mod convergence;
+mod ctrl_c;
 mod ecosystem;
 mod fuzz_props;
 mod lifecycle;
