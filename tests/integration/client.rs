@@ -942,7 +942,7 @@ async fn failing_assume_role_is_not_retried_twice_over() {
     emu.stop().await;
 }
 
-/// A `MakeWriter` that appends everything to a shared buffer.
+/// A buffer that collects one test's log lines.
 #[derive(Clone, Default)]
 struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -959,15 +959,65 @@ impl std::io::Write for Captured {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
+thread_local! {
+    /// Where this thread's log lines go while a test captures them.
+    static THREAD_CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Routes log lines to the capturing test's buffer, or nowhere.
+struct ThreadRouted;
+
+impl std::io::Write for ThreadRouted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        THREAD_CAPTURE.with(|slot| {
+            if let Some(captured) = slot.borrow_mut().as_mut() {
+                let _ = captured.write(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ThreadRouted {
+    type Writer = ThreadRouted;
 
     fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
+        ThreadRouted
     }
 }
 
 impl Captured {
+    /// Captures every log line emitted on this thread (a current-thread test runtime runs the
+    /// client, the in-process emulator and their tasks here) until the guard drops.
+    ///
+    /// One global trace-level subscriber serves the whole test binary. A scoped
+    /// (`set_default`) subscriber is not enough: tests on other threads register the same
+    /// callsites with no subscriber, and tracing's per-callsite interest cache can then hide
+    /// events from this thread's subscriber.
+    fn capture_this_thread() -> (Captured, impl Drop) {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(ThreadRouted)
+                .finish();
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        });
+        struct Release;
+        impl Drop for Release {
+            fn drop(&mut self) {
+                THREAD_CAPTURE.with(|slot| slot.borrow_mut().take());
+            }
+        }
+        let captured = Captured::default();
+        THREAD_CAPTURE.with(|slot| *slot.borrow_mut() = Some(captured.clone()));
+        (captured, Release)
+    }
+
     fn text(&self) -> String {
         self.0
             .lock()
@@ -999,12 +1049,7 @@ async fn trace_logs_carry_no_secrets() {
         .map(|t| t.expose().to_string())
         .unwrap_or_default();
 
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (captured, guard) = Captured::capture_this_thread();
     for algorithm in [
         SignatureAlgorithm::HmacSha1,
         SignatureAlgorithm::Acs3HmacSha256,
