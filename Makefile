@@ -5,7 +5,7 @@ CARGO ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 DIST_DIR ?= dist
 
-.PHONY: all build release demo test lint fmt conformance install docs docs-check bench fuzz clean
+.PHONY: all build release demo test lint fmt conformance install docs docs-check bench bench-smoke fuzz clean
 
 all: build
 
@@ -34,11 +34,25 @@ docs-check:
 demo: build
 	bash scripts/demo.sh
 
-## test: lint, then every Rust test (unit, gRPC, real terraform), then the official-SDK
-## conformance of the RAM emulator.
+## test: lint, then every Rust test (unit, gRPC, real terraform), the benchmark harness in smoke
+## mode, then the official-SDK conformance of the RAM emulator.
 test: lint docs-check
 	$(CARGO) test --workspace --all-targets
+	$(MAKE) bench-smoke
 	bash scripts/conformance.sh
+
+## bench: release build, then measure the budgets of DESIGN.md section 6 (start-up, scale against
+## terraform_data, critical path at 100 ms latency, RAM calls, memory, binary size) and rewrite
+## BENCHMARKS.md. About 5 minutes on 2 cores.
+bench:
+	$(CARGO) build --release --workspace
+	$(CARGO) run --release --quiet -p alicr-bench -- --out BENCHMARKS.md
+
+## bench-smoke: the same harness at N=2, once each (seconds), on the debug build; fails only if
+## it cannot run, writes a malformed report or RAM call counts miss their budgets.
+bench-smoke:
+	$(CARGO) build --workspace --bins
+	$(CARGO) run --quiet -p alicr-bench -- --smoke --out target/bench-smoke/BENCHMARKS.md
 
 lint:
 	$(CARGO) fmt --all -- --check

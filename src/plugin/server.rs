@@ -10,9 +10,9 @@ use futures::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::Connected;
+use tonic::transport::server::{Connected, TcpIncoming};
 use tonic::{Request, Response, Status};
 
 use super::proto::go_plugin::{
@@ -59,9 +59,8 @@ pub async fn serve<P: Provider>(
     let signal = shutdown.clone().cancelled_owned();
     match tls {
         None => {
-            router
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
-                .await
+            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+            router.serve_with_incoming_shutdown(incoming, signal).await
         }
         Some(config) => {
             let incoming = tls_incoming(listener, TlsAcceptor::from(config), shutdown);
@@ -91,6 +90,7 @@ fn tls_incoming(
                     continue;
                 }
             };
+            set_nodelay(&tcp);
             let acceptor = acceptor.clone();
             let sender = sender.clone();
             tokio::spawn(async move {
@@ -109,6 +109,15 @@ fn tls_incoming(
         }
     });
     ReceiverStream::new(receiver)
+}
+
+/// Turns off Nagle's algorithm. gRPC answers are small writes that Terraform waits for; with
+/// Nagle on, one can sit behind the peer's delayed ACK for ~40 ms. Before this, `make bench`
+/// saw ~40 ms added to most RPCs (GetProviderSchema, ConfigureProvider, each ReadResource…).
+fn set_nodelay(tcp: &TcpStream) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(%error, "could not set TCP_NODELAY on a plugin connection");
+    }
 }
 
 /// A server-side TLS stream that tonic can serve.
@@ -205,3 +214,20 @@ impl GrpcStdio for Stdio {
 }
 
 use futures::StreamExt as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_send_without_nagle_delay() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server_side, _) = listener.accept().await.unwrap();
+        assert!(!server_side.nodelay().unwrap(), "Linux default is Nagle on");
+        set_nodelay(&server_side);
+        assert!(server_side.nodelay().unwrap());
+        drop(client);
+    }
+}
