@@ -222,3 +222,21 @@ fn an_invalid_timeout_is_rejected_at_plan_time() {
     out.assert_failure();
     assert!(out.all().contains("timeouts.delete"), "{}", out.all());
 }
+
+#[test]
+fn adding_a_timeouts_block_changes_nothing_in_ram() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, ""));
+    apply(&tf);
+    tf.write(
+        "main.tf",
+        &config(&emulator, "  timeouts {\n    delete = \"2m\"\n  }"),
+    );
+    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let reads = ["GetRole", "GetPolicy", "ListPoliciesForRole"];
+    assert!(
+        calls.keys().all(|action| reads.contains(&action.as_str())),
+        "only the refresh may call RAM: {calls:?}"
+    );
+    assert_no_changes(&tf);
+}

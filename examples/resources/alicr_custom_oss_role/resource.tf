@@ -10,11 +10,6 @@ resource "alicr_custom_oss_role" "registry" {
     team = "registry"
     env  = "prod"
   }
-
-  timeouts {
-    create = "5m"
-    delete = "5m"
-  }
 }
 
 output "registry_role_arn" {
