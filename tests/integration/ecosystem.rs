@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use terraform_provider_alicr::policy;
 
-use crate::support::{provider_block, Emulator, TfDir, TfOutput};
+use crate::support::{provider_block, Emulator, TfDir};
 
 /// An endpoint nothing listens on, for configurations that must not reach RAM.
 const UNUSED_ENDPOINT: &str = "http://127.0.0.1:9";
@@ -81,18 +81,6 @@ fn example_dir(dir: &Path) -> TfDir {
         tf.write(name, text);
     }
     tf
-}
-
-fn apply(tf: &TfDir) -> TfOutput {
-    let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    out.assert_success();
-    out
-}
-
-#[track_caller]
-fn assert_no_changes(tf: &TfDir) {
-    let out = tf.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-    assert_eq!(out.code, Some(0), "expected no changes:\n{}", out.all());
 }
 
 fn outputs(tf: &TfDir) -> Value {
@@ -209,14 +197,14 @@ fn resource_example(emulator: &Emulator) -> TfDir {
 #[test]
 fn the_import_examples_adopt_an_existing_role() {
     let emulator = Emulator::start();
-    apply(&resource_example(&emulator));
+    resource_example(&emulator).apply();
 
     for args in import_commands() {
         let tf = resource_example(&emulator);
         let mut full: Vec<&str> = vec!["import", "-input=false", "-no-color"];
         full.extend(args.iter().skip(1).map(String::as_str));
         tf.run(&full).assert_success();
-        assert_no_changes(&tf);
+        tf.assert_no_changes();
     }
 
     let tf = resource_example(&emulator);
@@ -232,8 +220,8 @@ fn the_import_examples_adopt_an_existing_role() {
         "{}",
         plan.all()
     );
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -261,7 +249,7 @@ output "read" {{
 "#,
         provider_block(&emulator.endpoint())
     ));
-    apply(&tf);
+    tf.apply();
     let read = &outputs(&tf)["read"]["value"];
     let ram = emulator.state();
     let role = &ram["roles"][0];
@@ -291,20 +279,20 @@ output "read" {{
         trust,
         &policy::render_trust_policy()
     ));
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 #[test]
 fn the_data_source_example_reads_a_role_made_elsewhere_and_says_what_is_wrong() {
     let emulator = Emulator::start();
-    apply(&resource_example(&emulator));
+    resource_example(&emulator).apply();
 
     let tf = TfDir::new(&provider_block(&emulator.endpoint()));
     tf.write(
         "data-source.tf",
         &read("examples/data-sources/alicr_custom_oss_role/data-source.tf"),
     );
-    apply(&tf);
+    tf.apply();
     let out = outputs(&tf);
     assert_eq!(
         string_set(&out["registry_buckets"]["value"]),
@@ -348,7 +336,7 @@ fn the_provider_function_renders_the_resource_policy() {
         "function.tf",
         &read("examples/functions/custom_oss_role_policy/function.tf"),
     );
-    apply(&tf);
+    tf.apply();
     let out = tf.run(&["output", "-raw", "-no-color", "registry_policy_document"]);
     out.assert_success();
     assert_eq!(
@@ -378,7 +366,7 @@ output "policy" {{
         "{}",
         plan.all()
     );
-    apply(&tf);
+    tf.apply();
     let out = tf.run(&["output", "-raw", "-no-color", "policy"]);
     assert_eq!(
         out.stdout,

@@ -8,6 +8,7 @@ use terraform_provider_alicr::alicloud::ram::{
 };
 use terraform_provider_alicr::policy;
 
+use crate::convergence::ram_is_empty;
 use crate::support::{provider_block, Emulator, TfDir};
 
 const ROLE: &str = policy::DEFAULT_ROLE_NAME;
@@ -23,27 +24,6 @@ fn config(emulator: &Emulator, body: &str) -> String {
 fn buckets(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
     format!("  bucket_names = [{}]", quoted.join(", "))
-}
-
-fn apply(tf: &TfDir) {
-    tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .assert_success();
-}
-
-/// `terraform plan -detailed-exitcode`: true when the plan has changes.
-fn plan_has_changes(tf: &TfDir) -> (bool, String) {
-    let out = tf.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-    match out.code {
-        Some(0) => (false, out.all()),
-        Some(2) => (true, out.all()),
-        _ => panic!("terraform plan failed:\n{}", out.all()),
-    }
-}
-
-#[track_caller]
-fn assert_no_changes(tf: &TfDir) {
-    let (changes, text) = plan_has_changes(tf);
-    assert!(!changes, "expected no changes:\n{text}");
 }
 
 /// The resource's attribute values from `terraform show -json`.
@@ -82,12 +62,6 @@ fn default_document(policy: &Value) -> String {
         .to_string()
 }
 
-fn is_empty(state: &Value) -> bool {
-    ["roles", "policies", "attachments"]
-        .iter()
-        .all(|key| state[key].as_array().is_none_or(|a| a.is_empty()))
-}
-
 fn bucket_set(names: &[&str]) -> std::collections::BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
@@ -97,7 +71,7 @@ fn create_matches_ram_then_plans_no_changes_and_destroy_empties_ram() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images-b", "images-a"])));
 
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(
         calls.values().sum::<u64>(),
         3,
@@ -133,7 +107,7 @@ fn create_matches_ram_then_plans_no_changes_and_destroy_empties_ram() {
         .iter()
         .any(|a| a["RoleName"] == ROLE && a["PolicyName"] == POLICY));
 
-    let (_, refresh_calls) = emulator.count_calls(|| assert_no_changes(&tf));
+    let (_, refresh_calls) = emulator.count_calls(|| tf.assert_no_changes());
     assert_eq!(
         refresh_calls.values().sum::<u64>(),
         3,
@@ -157,7 +131,7 @@ fn create_matches_ram_then_plans_no_changes_and_destroy_empties_ram() {
         "destroy should take DetachPolicyFromRole, DeletePolicy, DeleteRole: {destroy_calls:?}"
     );
     assert!(
-        is_empty(&emulator.state()),
+        ram_is_empty(&emulator.state()),
         "RAM not empty: {}",
         emulator.state()
     );
@@ -167,7 +141,7 @@ fn create_matches_ram_then_plans_no_changes_and_destroy_empties_ram() {
 fn bucket_changes_update_the_policy_in_place_past_the_version_limit() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images-0"])));
-    apply(&tf);
+    tf.apply();
     let role_id = state_values(&tf)["role_id"].clone();
     for round in 1..=7 {
         let bucket = format!("images-{round}");
@@ -181,7 +155,7 @@ fn bucket_changes_update_the_policy_in_place_past_the_version_limit() {
             "round {round}: expected an in-place update:\n{}",
             plan.all()
         );
-        let (_, calls) = emulator.count_calls(|| apply(&tf));
+        let (_, calls) = emulator.count_calls(|| tf.apply());
         assert_eq!(
             calls.get("CreatePolicyVersion"),
             Some(&1),
@@ -196,7 +170,7 @@ fn bucket_changes_update_the_policy_in_place_past_the_version_limit() {
             ),
             "round {round}: RAM holds {doc}"
         );
-        assert_no_changes(&tf);
+        tf.assert_no_changes();
     }
     assert_eq!(
         state_values(&tf)["role_id"],
@@ -209,7 +183,7 @@ fn bucket_changes_update_the_policy_in_place_past_the_version_limit() {
 fn description_and_session_duration_update_in_place_and_rename_replaces() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    apply(&tf);
+    tf.apply();
     let role_id = state_values(&tf)["role_id"].clone();
 
     let body = format!(
@@ -217,23 +191,23 @@ fn description_and_session_duration_update_in_place_and_rename_replaces() {
         buckets(&["images"])
     );
     tf.write("main.tf", &config(&emulator, &body));
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(calls.get("UpdateRole"), Some(&1), "{calls:?}");
     let role = emulator_role(&emulator.state(), ROLE).cloned().unwrap();
     assert_eq!(role["Description"], "registry storage");
     assert_eq!(role["MaxSessionDuration"], 7200);
     assert_eq!(state_values(&tf)["role_id"], role_id);
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 
     let renamed = format!("{body}\n  role_name = \"RegistryRole\"");
     tf.write("main.tf", &config(&emulator, &renamed));
     let plan = tf.run(&["plan", "-input=false", "-no-color"]);
     assert!(plan.stdout.contains("must be replaced"), "{}", plan.all());
-    apply(&tf);
+    tf.apply();
     let ram = emulator.state();
     assert!(emulator_role(&ram, ROLE).is_none());
     assert!(emulator_role(&ram, "RegistryRole").is_some());
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 /// Creates the resource, lets `drift` change RAM behind Terraform's back, checks the plan shows
@@ -241,7 +215,7 @@ fn description_and_session_duration_update_in_place_and_rename_replaces() {
 fn drift_case(drift: impl FnOnce(&Emulator), expected: &str) {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    apply(&tf);
+    tf.apply();
     drift(&emulator);
     let plan = tf.run(&["plan", "-input=false", "-no-color"]);
     plan.assert_success();
@@ -250,8 +224,8 @@ fn drift_case(drift: impl FnOnce(&Emulator), expected: &str) {
         "expected {expected:?} in:\n{}",
         plan.all()
     );
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
     let ram = emulator.state();
     let doc = default_document(emulator_policy(&ram, POLICY).expect("policy back"));
     assert!(policy::documents_equivalent(
@@ -361,7 +335,7 @@ fn drift_edited_role_is_restored() {
 fn reformatted_documents_in_ram_cause_no_diff() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    apply(&tf);
+    tf.apply();
     // The same policy, pretty-printed with keys reordered and a lone action as a list.
     let doc: Value =
         serde_json::from_str(&policy::render_policy(&bucket_set(&["images"]))).unwrap();
@@ -381,14 +355,14 @@ fn reformatted_documents_in_ram_cause_no_diff() {
             .await
             .unwrap();
     });
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 #[test]
 fn destroy_refuses_foreign_policies_unless_forced() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    apply(&tf);
+    tf.apply();
     let client = emulator.client();
     emulator.block_on(async {
         client
@@ -422,7 +396,7 @@ fn destroy_refuses_foreign_policies_unless_forced() {
             &format!("{}\n  force_detach_policies = true", buckets(&["images"])),
         ),
     );
-    apply(&tf);
+    tf.apply();
     tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .assert_success();
     let after = emulator.state();
@@ -479,7 +453,7 @@ fn import_by_cli_then_plan_has_no_changes() {
     let values = state_values(&tf);
     assert_eq!(values["policy_name"], POLICY);
     assert_eq!(values["bucket_names"], json!(["images-a", "images-b"]));
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -500,8 +474,8 @@ fn import_block_with_generated_config_then_plan_has_no_changes() {
     let generated =
         std::fs::read_to_string(tf.path().join("generated.tf")).expect("generated config");
     assert!(generated.contains("bucket_names"), "{generated}");
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -556,13 +530,13 @@ fn failed_attach_rolls_back_everything() {
     out.assert_failure();
     assert!(out.all().contains("NoPermission"), "{}", out.all());
     assert!(
-        is_empty(&emulator.state()),
+        ram_is_empty(&emulator.state()),
         "rollback left {}",
         emulator.state()
     );
     assert_eq!(state_values(&tf), Value::Null);
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -583,8 +557,8 @@ fn failed_rollback_leaves_tainted_state_that_the_next_apply_fixes() {
         emulator_role(&emulator.state(), ROLE).is_some(),
         "the role is left and recorded"
     );
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
     let ram = emulator.state();
     assert_eq!(ram["roles"].as_array().unwrap().len(), 1);
     assert_eq!(ram["policies"].as_array().unwrap().len(), 1);
@@ -598,9 +572,9 @@ fn throttled_calls_are_retried() {
         {"action": "GetRole", "code": "Throttling.User", "count": 1}
     ]}));
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(calls.get("CreateRole"), Some(&3), "{calls:?}");
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
     assert!(emulator_role(&emulator.state(), ROLE).is_some());
 }
 
@@ -608,7 +582,7 @@ fn throttled_calls_are_retried() {
 fn destroy_without_recorded_attachments_lists_them_first() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    apply(&tf);
+    tf.apply();
     // A state written by another tool (or an older provider) has no private attachment record.
     let pulled = tf.run(&["state", "pull"]);
     pulled.assert_success();
@@ -637,7 +611,7 @@ fn destroy_without_recorded_attachments_lists_them_first() {
     assert_eq!(calls.get("ListPoliciesForRole"), Some(&1), "{calls:?}");
     assert_eq!(calls.values().sum::<u64>(), 4, "{calls:?}");
     assert!(
-        is_empty(&emulator.state()),
+        ram_is_empty(&emulator.state()),
         "RAM not empty: {}",
         emulator.state()
     );

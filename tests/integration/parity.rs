@@ -17,17 +17,6 @@ fn config(emulator: &Emulator, extra: &str) -> String {
     )
 }
 
-fn apply(tf: &TfDir) {
-    tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-        .assert_success();
-}
-
-#[track_caller]
-fn assert_no_changes(tf: &TfDir) {
-    let out = tf.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
-    assert_eq!(out.code, Some(0), "expected no changes:\n{}", out.all());
-}
-
 fn ram_tags(emulator: &Emulator) -> (Value, Value) {
     let state = emulator.state();
     let role = state["roles"]
@@ -55,7 +44,7 @@ fn tags_are_created_changed_in_place_by_difference_and_drift_is_fixed() {
         &emulator,
         "  tags = { env = \"prod\", team = \"registry\" }",
     ));
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(
         calls.values().sum::<u64>(),
         3,
@@ -64,7 +53,7 @@ fn tags_are_created_changed_in_place_by_difference_and_drift_is_fixed() {
     let expected = json!({"env": "prod", "team": "registry"});
     assert_eq!(ram_tags(&emulator), (expected.clone(), expected));
 
-    let (_, refresh) = emulator.count_calls(|| assert_no_changes(&tf));
+    let (_, refresh) = emulator.count_calls(|| tf.assert_no_changes());
     assert_eq!(refresh.get("ListTagResources"), Some(&2), "{refresh:?}");
 
     // Change one value, add one key, remove one key: exactly one TagResources and one
@@ -73,13 +62,13 @@ fn tags_are_created_changed_in_place_by_difference_and_drift_is_fixed() {
         "main.tf",
         &config(&emulator, "  tags = { env = \"staging\", owner = \"ops\" }"),
     );
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(calls.get("TagResources"), Some(&2), "{calls:?}");
     assert_eq!(calls.get("UntagResources"), Some(&2), "{calls:?}");
     assert_eq!(calls.get("CreatePolicyVersion"), None, "{calls:?}");
     let expected = json!({"env": "staging", "owner": "ops"});
     assert_eq!(ram_tags(&emulator), (expected.clone(), expected));
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 
     // Someone edits a tag on the policy only: the plan shows it, apply restores it.
     let client = emulator.client();
@@ -97,18 +86,18 @@ fn tags_are_created_changed_in_place_by_difference_and_drift_is_fixed() {
         plan.all()
     );
     assert!(plan.stdout.contains("hacked"), "{}", plan.all());
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
     let expected = json!({"env": "staging", "owner": "ops"});
     assert_eq!(ram_tags(&emulator), (expected.clone(), expected));
 
     // Removing the attribute removes every tag.
     tf.write("main.tf", &config(&emulator, ""));
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(calls.get("UntagResources"), Some(&2), "{calls:?}");
     assert_eq!(calls.get("TagResources"), None, "{calls:?}");
     assert_eq!(ram_tags(&emulator), (json!({}), json!({})));
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -146,7 +135,7 @@ fn bad_tags_are_rejected_at_plan_time_without_calling_ram() {
 fn policy_description_is_set_and_updated_in_place() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, "  policy_description = \"ACR storage\""));
-    apply(&tf);
+    tf.apply();
     let policy_of = |emulator: &Emulator| {
         emulator.state()["policies"]
             .as_array()
@@ -157,16 +146,16 @@ fn policy_description_is_set_and_updated_in_place() {
             .unwrap()
     };
     assert_eq!(policy_of(&emulator)["Description"], "ACR storage");
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
     tf.write(
         "main.tf",
         &config(&emulator, "  policy_description = \"ACR image storage\""),
     );
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     assert_eq!(calls.get("UpdatePolicyDescription"), Some(&1), "{calls:?}");
     assert_eq!(calls.get("CreatePolicyVersion"), None, "{calls:?}");
     assert_eq!(policy_of(&emulator)["Description"], "ACR image storage");
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -174,7 +163,7 @@ fn import_fills_tags_and_policy_description() {
     let emulator = Emulator::start();
     let extra = "  tags = { env = \"prod\" }\n  policy_description = \"ACR storage\"";
     let created = TfDir::new(&config(&emulator, extra));
-    apply(&created);
+    created.apply();
     let tf = TfDir::new(&config(&emulator, extra));
     tf.run(&[
         "import",
@@ -184,7 +173,7 @@ fn import_fills_tags_and_policy_description() {
         ROLE,
     ])
     .assert_success();
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }
 
 #[test]
@@ -204,8 +193,8 @@ fn a_create_timeout_fails_cleanly_and_the_next_apply_converges() {
     emulator.faults(json!({"latency_ms": 0}));
     // Let any call the emulator was still sleeping on land before converging.
     std::thread::sleep(std::time::Duration::from_secs(3));
-    apply(&tf);
-    assert_no_changes(&tf);
+    tf.apply();
+    tf.assert_no_changes();
     let state = emulator.state();
     assert_eq!(state["roles"].as_array().unwrap().len(), 1, "{state}");
     assert_eq!(state["policies"].as_array().unwrap().len(), 1, "{state}");
@@ -227,16 +216,16 @@ fn an_invalid_timeout_is_rejected_at_plan_time() {
 fn adding_a_timeouts_block_changes_nothing_in_ram() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, ""));
-    apply(&tf);
+    tf.apply();
     tf.write(
         "main.tf",
         &config(&emulator, "  timeouts {\n    delete = \"2m\"\n  }"),
     );
-    let (_, calls) = emulator.count_calls(|| apply(&tf));
+    let (_, calls) = emulator.count_calls(|| tf.apply());
     let reads = ["GetRole", "GetPolicy", "ListPoliciesForRole"];
     assert!(
         calls.keys().all(|action| reads.contains(&action.as_str())),
         "only the refresh may call RAM: {calls:?}"
     );
-    assert_no_changes(&tf);
+    tf.assert_no_changes();
 }

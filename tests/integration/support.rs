@@ -84,6 +84,21 @@ impl TfDir {
         self.run_in(args, &command_env)
     }
 
+    /// `terraform apply -auto-approve`, which must succeed.
+    #[track_caller]
+    pub fn apply(&self) -> TfOutput {
+        let out = self.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+        out.assert_success();
+        out
+    }
+
+    /// `terraform plan -detailed-exitcode`, which must find nothing to change.
+    #[track_caller]
+    pub fn assert_no_changes(&self) {
+        let out = self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(out.code, Some(0), "expected no changes:\n{}", out.all());
+    }
+
     /// Runs `terraform <args>` in this directory.
     pub fn run(&self, args: &[&str]) -> TfOutput {
         self.run_in(args, &self.extra_env)
