@@ -43,7 +43,7 @@ test: lint docs-check
 
 ## bench: release build, then measure the budgets of DESIGN.md section 6 (start-up, scale against
 ## terraform_data, critical path at 100 ms latency, RAM calls, memory, binary size) and rewrite
-## BENCHMARKS.md. About 5 minutes on 2 cores.
+## BENCHMARKS.md. About 3 minutes on 2 cores (plus the release build).
 bench:
 	$(CARGO) build --release --workspace
 	$(CARGO) run --release --quiet -p alicr-bench -- --out BENCHMARKS.md

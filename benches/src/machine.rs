@@ -13,6 +13,8 @@ pub struct Machine {
     pub kernel: String,
     pub terraform: String,
     pub rustc: String,
+    /// The 1-minute load average when the run started (other work on the machine skews times).
+    pub load_at_start: String,
 }
 
 impl Machine {
@@ -29,8 +31,17 @@ impl Machine {
                 .unwrap_or_else(|_| "unknown".to_string()),
             terraform: terraform_version.to_string(),
             rustc: tool_version(Path::new("rustc")).unwrap_or_else(|| "unknown".to_string()),
+            load_at_start: load_average(),
         }
     }
+}
+
+/// The 1-minute load average from /proc/loadavg.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// The first `model name` line of /proc/cpuinfo.

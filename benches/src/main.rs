@@ -177,6 +177,7 @@ fn measure(plan: Plan, provider: &Path, emulator_binary: &Path) -> anyhow::Resul
         machine,
         date,
         run_time: started.elapsed(),
+        load_at_end: machine::load_average(),
         handshake,
         spawn_floor,
         binary,

@@ -21,15 +21,18 @@ const BINARY_BUDGET_MB: f64 = 15.0;
 
 /// Hand-written comparison with the official provider, kept with the harness.
 const COMPARISON: &str = include_str!("../comparison.md");
+/// Hand-written notes on what profiling found behind the figures.
+const FINDINGS: &str = include_str!("../findings.md");
 
 /// The sections every report has, in order.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 9] = [
     "## Summary",
     "## Machine",
     "## Budgets",
     "## Scale against terraform_data",
     "## Critical path",
     "## Start-up and memory",
+    "## Findings",
     "## Method",
     "## Comparison with the official alicloud provider",
 ];
@@ -288,11 +291,9 @@ pub fn render(results: &Results) -> String {
     scale_section(&mut out, results);
     critical_path_section(&mut out, &results.latency);
     startup_section(&mut out, results);
+    let _ = writeln!(out, "{}\n\n{}\n", SECTIONS[6], FINDINGS.trim());
     method(&mut out, results);
-    out.push_str(SECTIONS[7]);
-    out.push_str("\n\n");
-    out.push_str(COMPARISON.trim());
-    out.push('\n');
+    let _ = writeln!(out, "{}\n\n{}", SECTIONS[8], COMPARISON.trim());
     out
 }
 
@@ -364,6 +365,11 @@ fn machine(out: &mut String, results: &Results) {
         results.provider_version
     );
     let _ = writeln!(out, "| Rust | {} |", m.rustc);
+    let _ = writeln!(
+        out,
+        "| load average (1 min), start → end | {} → {} (other work on the machine slows every command alike) |",
+        m.load_at_start, results.load_at_end
+    );
     out.push('\n');
 }
 
@@ -507,7 +513,7 @@ fn startup_section(out: &mut String, results: &Results) {
 
 fn method(out: &mut String, results: &Results) {
     let plan = &results.plan;
-    let _ = writeln!(out, "{}\n", SECTIONS[6]);
+    let _ = writeln!(out, "{}\n", SECTIONS[7]);
     let _ = writeln!(
         out,
         "Reproduce with `make bench` (release build, then `target/release/alicr-bench`, which \
@@ -645,11 +651,13 @@ mod tests {
                 kernel: "6.1".into(),
                 terraform: "1.11.4".into(),
                 rustc: "rustc 1.95.0".into(),
+                load_at_start: "0.50".into(),
             },
             provider_version: "0.1.0".into(),
             platform: "linux_amd64".into(),
             date: "2026-01-01 00:00 UTC".into(),
             run_time: std::time::Duration::from_secs(300),
+            load_at_end: "0.70".into(),
             handshake: samples(&[0.002, 0.003, 0.004]),
             spawn_floor: samples(&[0.001]),
             binary: BinarySize {

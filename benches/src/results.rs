@@ -157,6 +157,8 @@ pub struct Results {
     /// `2026-01-02 03:04 UTC`
     pub date: String,
     pub run_time: Duration,
+    /// The 1-minute load average when the run ended.
+    pub load_at_end: String,
     pub handshake: Samples,
     pub spawn_floor: Samples,
     pub binary: BinarySize,

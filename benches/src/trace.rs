@@ -8,6 +8,11 @@ use time::OffsetDateTime;
 /// The provider's log message for each finished call.
 const CALL_MESSAGE: &str = "alibaba cloud call";
 
+/// How far a call's start may be misjudged: Terraform writes the end time to the millisecond
+/// and the provider truncates the duration to whole milliseconds, so a call that started just
+/// as another ended can appear to start up to ~2 ms before that end.
+const CLOCK_SLACK_MS: f64 = 3.0;
+
 /// One RAM call as the provider saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
@@ -18,7 +23,8 @@ pub struct Call {
 }
 
 /// Calls in start order, grouped into rounds: a call joins the current round if it started
-/// before every call of that round had finished (it did not wait for them).
+/// before the round's first call had finished (so it did not wait for the round), allowing for
+/// the log's millisecond resolution.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timeline {
     pub rounds: Vec<Vec<Call>>,
@@ -82,7 +88,7 @@ pub fn timeline(log: &str) -> Timeline {
         };
         let overlaps_current = rounds.last().is_some_and(|round| {
             let first_end = round.iter().map(|c| c.end_ms).fold(f64::MAX, f64::min);
-            call.start_ms < first_end
+            call.start_ms < first_end - CLOCK_SLACK_MS
         });
         match rounds.last_mut() {
             Some(round) if overlaps_current => round.push(call),
@@ -134,6 +140,21 @@ mod tests {
             "CreateRole ‖ CreatePolicy → AttachPolicyToRole"
         );
         assert_eq!(timeline.describe_times(), "0–102 ms, 103–205 ms");
+    }
+
+    #[test]
+    fn a_call_that_started_as_another_ended_is_a_new_round() {
+        // Detach ended at .102; the deletes' truncated durations put their starts at .101.
+        let log = [
+            line("DetachPolicyFromRole", "2026-01-01T00:00:00.102Z", 102),
+            line("DeletePolicy", "2026-01-01T00:00:00.204Z", 103),
+            line("DeleteRole", "2026-01-01T00:00:00.204Z", 102),
+        ]
+        .concat();
+        assert_eq!(
+            timeline(&log).describe(),
+            "DetachPolicyFromRole → DeletePolicy ‖ DeleteRole"
+        );
     }
 
     #[test]
