@@ -9,7 +9,7 @@ pub mod lifecycle;
 pub mod resource;
 pub mod validation;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +22,22 @@ use crate::plugin::value::{self, Type, Value};
 use config::ProviderConfig;
 use data_source::DataSourceModel;
 use resource::RoleModel;
+
+/// The value types of the schemas, built once: every RPC decodes or encodes with one of them.
+fn role_type() -> &'static Type {
+    static TYPE: OnceLock<Type> = OnceLock::new();
+    TYPE.get_or_init(|| resource::schema().value_type())
+}
+
+fn data_source_type() -> &'static Type {
+    static TYPE: OnceLock<Type> = OnceLock::new();
+    TYPE.get_or_init(|| data_source::schema().value_type())
+}
+
+fn provider_config_type() -> &'static Type {
+    static TYPE: OnceLock<Type> = OnceLock::new();
+    TYPE.get_or_init(|| config::schema().value_type())
+}
 
 /// The provider's source address, as users write it in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/alicr/alicr";
@@ -98,7 +114,7 @@ fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
 }
 
 fn decode_role(dynamic: Option<&pb::DynamicValue>) -> Result<Option<RoleModel>, Diagnostics> {
-    let value = decode(dynamic, &resource::schema().value_type())?;
+    let value = decode(dynamic, role_type())?;
     if matches!(value, Value::Null) {
         return Ok(None);
     }
@@ -106,10 +122,9 @@ fn decode_role(dynamic: Option<&pb::DynamicValue>) -> Result<Option<RoleModel>, 
 }
 
 fn encode_role(model: Option<&RoleModel>) -> Result<pb::DynamicValue, Diagnostics> {
-    let ty = resource::schema().value_type();
     match model {
-        Some(model) => encode(&model.to_value(), &ty),
-        None => encode(&Value::Null, &ty),
+        Some(model) => encode(&model.to_value(), role_type()),
+        None => encode(&Value::Null, role_type()),
     }
 }
 
@@ -178,7 +193,7 @@ impl Provider for ProviderService {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let request = request.into_inner();
-        let diagnostics = decode(request.config.as_ref(), &config::schema().value_type())
+        let diagnostics = decode(request.config.as_ref(), provider_config_type())
             .and_then(|value| ProviderConfig::from_value(&value))
             .map(|config| config.validate())
             .unwrap_or_else(|diags| diags);
@@ -250,7 +265,7 @@ impl Provider for ProviderService {
         request: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let request = request.into_inner();
-        let parsed = decode(request.config.as_ref(), &config::schema().value_type())
+        let parsed = decode(request.config.as_ref(), provider_config_type())
             .and_then(|value| ProviderConfig::from_value(&value));
         let diagnostics = match parsed {
             Ok(config) => {
@@ -443,7 +458,7 @@ fn functions() -> std::collections::HashMap<String, pb::Function> {
 fn decode_data_source(
     dynamic: Option<&pb::DynamicValue>,
 ) -> Result<Option<DataSourceModel>, Diagnostics> {
-    let value = decode(dynamic, &data_source::schema().value_type())?;
+    let value = decode(dynamic, data_source_type())?;
     if matches!(value, Value::Null) {
         return Ok(None);
     }
@@ -461,7 +476,7 @@ fn capabilities() -> pb::ServerCapabilities {
 /// Reads stored JSON state against the current schema (attributes that no longer exist are
 /// dropped) and hands it back as msgpack.
 fn upgrade_state(raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnostics> {
-    let ty = resource::schema().value_type();
+    let ty = role_type();
     let Some(raw) = raw.filter(|r| !r.json.is_empty()) else {
         let mut diags = Diagnostics::new();
         diags.error(
@@ -470,7 +485,7 @@ fn upgrade_state(raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnos
         );
         return Err(diags);
     };
-    let value = value::decode_json(&raw.json, &ty).map_err(|error| {
+    let value = value::decode_json(&raw.json, ty).map_err(|error| {
         let mut diags = Diagnostics::new();
         diags.error(
             "Could not read the stored state",
@@ -478,7 +493,7 @@ fn upgrade_state(raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnos
         );
         diags
     })?;
-    encode(&value, &ty)
+    encode(&value, ty)
 }
 
 fn plan_role(
@@ -586,7 +601,7 @@ impl ProviderService {
         };
         let client = self.client().await?;
         let found = data_source::read(&client, &config).await?;
-        encode(&found.to_value(), &data_source::schema().value_type())
+        encode(&found.to_value(), data_source_type())
     }
 
     async fn import_role(
