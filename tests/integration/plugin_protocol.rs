@@ -228,20 +228,26 @@ impl Drop for RunningPlugin {
     }
 }
 
-fn start_plugin(client_cert_pem: &str) -> RunningPlugin {
+/// Starts the built binary as Terraform would: with the cookie, and with AutoMTLS pinned to
+/// `client_cert_pem` or with TLS disabled. Returns once the handshake line is read.
+fn start_plugin(client_cert_pem: Option<&str>) -> RunningPlugin {
     use base64::Engine as _;
-    let mut child = Command::new(provider_binary())
-        .env(
-            "TF_PLUGIN_MAGIC_COOKIE",
-            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
-        )
+    use terraform_provider_alicr::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+    let mut command = Command::new(provider_binary());
+    command
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env("PLUGIN_CLIENT_CERT", client_cert_pem)
-        .env_remove("TF_DISABLE_PLUGIN_TLS")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    match client_cert_pem {
+        Some(pem) => command
+            .env("PLUGIN_CLIENT_CERT", pem)
+            .env_remove("TF_DISABLE_PLUGIN_TLS"),
+        None => command
+            .env("TF_DISABLE_PLUGIN_TLS", "1")
+            .env_remove("PLUGIN_CLIENT_CERT"),
+    };
+    let mut child = command.spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -253,6 +259,11 @@ fn start_plugin(client_cert_pem: &str) -> RunningPlugin {
     let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(fields[5])
         .expect("certificate in unpadded base64");
+    assert_eq!(
+        server_cert.is_empty(),
+        client_cert_pem.is_none(),
+        "a certificate exactly when TLS is on"
+    );
     RunningPlugin {
         child,
         addr: fields[3].to_string(),
@@ -360,7 +371,7 @@ async fn health_check(
 #[tokio::test]
 async fn mutual_tls_serves_the_pinned_client_and_refuses_others() {
     let (cert, key, pem) = client_identity();
-    let plugin = start_plugin(&pem);
+    let plugin = start_plugin(Some(&pem));
 
     let serving = health_check(&plugin, Some((cert, key))).await;
     assert_eq!(
@@ -449,33 +460,10 @@ async fn grpc_stop_provider_keeps_serving() {
     shutdown.cancel();
 }
 
-/// Spawns the binary in plaintext plugin mode and returns it with its address.
-fn start_plaintext_plugin() -> (Child, String) {
-    let mut child = Command::new(provider_binary())
-        .env(
-            "TF_PLUGIN_MAGIC_COOKIE",
-            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
-        )
-        .env("TF_DISABLE_PLUGIN_TLS", "1")
-        .env_remove("PLUGIN_CLIENT_CERT")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let fields: Vec<&str> = line.trim_end().split('|').collect();
-    assert_eq!(fields.len(), 6, "handshake line: {line:?}");
-    assert_eq!(fields[5], "", "no certificate without TLS");
-    (child, fields[3].to_string())
-}
-
 #[tokio::test]
 async fn controller_shutdown_ends_the_process_cleanly() {
-    let (mut child, addr) = start_plaintext_plugin();
-    let channel = Channel::from_shared(format!("http://{addr}"))
+    let mut plugin = start_plugin(None);
+    let channel = Channel::from_shared(format!("http://{}", plugin.addr))
         .unwrap()
         .connect()
         .await
@@ -489,13 +477,12 @@ async fn controller_shutdown_ends_the_process_cleanly() {
     // Bounded wait so a regression fails instead of hanging the suite.
     let mut status = None;
     for _ in 0..200 {
-        if let Some(exit) = child.try_wait().unwrap() {
+        if let Some(exit) = plugin.child.try_wait().unwrap() {
             status = Some(exit);
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let _ = child.kill();
     let status = status.expect("the plugin did not exit after Shutdown");
     assert!(status.success(), "exit status {status:?}");
 }
