@@ -19,6 +19,77 @@ pub const DEFAULT_POLICY_NAME: &str = "AliyunContainerRegistryCustomizedOSSBucke
 /// The service principal that must be allowed to assume the role.
 pub const TRUSTED_SERVICE: &str = "cr.aliyuncs.com";
 
+/// RAM's limit on a policy document, in characters (`InvalidParameter.PolicyDocument.Length`).
+pub const POLICY_DOCUMENT_MAX_CHARS: usize = 6144;
+
+/// A bucket set whose rendered policy is longer than RAM accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyTooLong {
+    /// Characters in the rendered document.
+    pub length: usize,
+    /// How many buckets were given.
+    pub buckets: usize,
+    /// How many of them (the first, in sorted order) would fit.
+    pub fitting: usize,
+}
+
+/// Checks the rendered policy of `bucket_names` against [`POLICY_DOCUMENT_MAX_CHARS`].
+pub fn check_policy_length(bucket_names: &BTreeSet<String>) -> Result<(), PolicyTooLong> {
+    let length_of = |count: usize| {
+        render_policy_sorted(bucket_names.iter().take(count).map(String::as_str))
+            .chars()
+            .count()
+    };
+    let length = length_of(bucket_names.len());
+    if length <= POLICY_DOCUMENT_MAX_CHARS {
+        return Ok(());
+    }
+    // The length grows with every bucket, so the largest prefix that fits is a binary search.
+    let (mut fits, mut too_long) = (0, bucket_names.len());
+    while too_long - fits > 1 {
+        let middle = fits + (too_long - fits) / 2;
+        if length_of(middle) <= POLICY_DOCUMENT_MAX_CHARS {
+            fits = middle;
+        } else {
+            too_long = middle;
+        }
+    }
+    Err(PolicyTooLong {
+        length,
+        buckets: bucket_names.len(),
+        fitting: fits,
+    })
+}
+
+impl std::fmt::Display for PolicyTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the policy document rendered from these {} bucket names would be {} characters \
+             long, over RAM's limit of {} characters for a policy document \
+             (InvalidParameter.PolicyDocument.Length); at most {} of these bucket names fit \
+             (the first {} in sorted order). Use fewer buckets or shorter bucket names",
+            self.buckets,
+            self.length,
+            thousands(POLICY_DOCUMENT_MAX_CHARS),
+            self.fitting,
+            self.fitting,
+        )
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Resource prefix of OSS resources as the policy writes them (any region, any account).
 const OSS_RESOURCE_PREFIX: &str = "acs:oss:*:*:";
 
@@ -391,6 +462,34 @@ fn sorted_json(value: Json) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn long_names(count: usize) -> BTreeSet<String> {
+        (0..count)
+            .map(|i| format!("{i:02}{}", "b".repeat(61)))
+            .collect()
+    }
+
+    #[test]
+    fn the_policy_length_limit_says_how_many_buckets_fit() {
+        assert_eq!(check_policy_length(&long_names(1)), Ok(()));
+        let too_many = long_names(17);
+        let error = check_policy_length(&too_many).expect_err("17 long names are too long");
+        assert_eq!(error.length, render_policy(&too_many).len());
+        assert!(error.length > POLICY_DOCUMENT_MAX_CHARS);
+        assert_eq!(error.buckets, 17);
+        let fitting = long_names(error.fitting);
+        assert!(render_policy(&fitting).len() <= POLICY_DOCUMENT_MAX_CHARS);
+        assert!(render_policy(&long_names(error.fitting + 1)).len() > POLICY_DOCUMENT_MAX_CHARS);
+        let text = error.to_string();
+        assert!(text.contains("6,144"), "{text}");
+        assert!(
+            text.contains(&format!("at most {}", error.fitting)),
+            "{text}"
+        );
+        assert_eq!(thousands(6144), "6,144");
+        assert_eq!(thousands(144), "144");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
 
     /// The policy as the ACR documentation prints it, with one bucket placeholder.
     const SEED_POLICY: &str = r#"{

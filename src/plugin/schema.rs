@@ -98,6 +98,41 @@ impl Block {
         Type::Object(attrs)
     }
 
+    /// Makes `planned` keep the configuration's shape wherever the user supplies the value:
+    /// every attribute that is not computed-only and is set in `config`, and every nested block,
+    /// is taken from `config` exactly. Terraform rejects a plan whose planned value differs from a
+    /// configured one, and a typed model cannot carry a set with some unknown elements or a map
+    /// with an unknown value, so the configured value itself is what the plan must hold.
+    /// (Nested blocks are copied whole: none of ours has computed attributes.)
+    pub fn conform_to_config(
+        &self,
+        planned: &mut super::value::Value,
+        config: &super::value::Value,
+    ) {
+        use super::value::Value;
+        let (Value::Object(planned_attrs), Value::Object(config_attrs)) = (planned, config) else {
+            return;
+        };
+        for attribute in &self.attributes {
+            if attribute.presence == Presence::Computed {
+                continue;
+            }
+            match config_attrs.get(attribute.name) {
+                Some(configured) if !configured.is_null() => {
+                    planned_attrs.insert(attribute.name.to_string(), configured.clone());
+                }
+                _ => {}
+            }
+        }
+        for nested in &self.blocks {
+            let configured = config_attrs
+                .get(nested.name)
+                .cloned()
+                .unwrap_or(Value::List(Vec::new()));
+            planned_attrs.insert(nested.name.to_string(), configured);
+        }
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }

@@ -225,6 +225,36 @@ impl ProviderConfig {
     }
 }
 
+/// The arguments of a provider block value that are not known yet (`access_key`,
+/// `endpoints.ram`, `assume_role` for a whole dynamic block...), in schema order.
+pub fn unknown_arguments(config: &Value) -> Vec<String> {
+    fn walk(value: &Value, path: &str, found: &mut Vec<String>) {
+        match value {
+            Value::Unknown => found.push(path.to_string()),
+            Value::Object(attrs) => {
+                for (name, inner) in attrs {
+                    let inner_path = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    walk(inner, &inner_path, found);
+                }
+            }
+            // A nested block (at most one of each here): its attributes are named through it.
+            Value::List(items) | Value::Set(items) => {
+                for item in items {
+                    walk(item, path, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(config, "", &mut found);
+    found
+}
+
 impl ProviderConfig {
     /// Builds the Alibaba Cloud client: resolves the credential chain (configuration, then
     /// environment, then the aliyun CLI profile) and validates endpoints. Sends nothing.
@@ -310,6 +340,25 @@ mod tests {
         let paths: Vec<_> = diags.iter().filter_map(|d| d.path.clone()).collect();
         assert!(paths.contains(&AttributePath::root("max_retries")));
         assert!(paths.contains(&AttributePath::root("endpoints").index(0).attribute("ram")));
+    }
+
+    #[test]
+    fn unknown_arguments_are_named_by_their_path() {
+        let endpoints = ObjectBuilder::new()
+            .set_value("ram", Value::Unknown)
+            .set_value("sts", Value::Null)
+            .build();
+        let value = ObjectBuilder::new()
+            .set_value("access_key", Value::Unknown)
+            .set("secret_key", "known")
+            .set_value("endpoints", Value::List(vec![endpoints]))
+            .set_value("assume_role", Value::Unknown)
+            .build();
+        assert_eq!(
+            unknown_arguments(&value),
+            vec!["access_key", "assume_role", "endpoints.ram"]
+        );
+        assert!(unknown_arguments(&config_value("http://127.0.0.1:1", 1)).is_empty());
     }
 
     #[test]

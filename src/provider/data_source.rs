@@ -179,10 +179,15 @@ pub async fn read(
     config: &DataSourceModel,
 ) -> Result<DataSourceModel, Diagnostics> {
     let (role_name, policy_name) = config.lookup_names()?;
-    lifecycle::lookup(client, &role_name, policy_name.as_deref())
-        .await
-        .map(|found| config.with_found(found))
-        .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))
+    lifecycle::lookup(
+        client,
+        &role_name,
+        policy_name.as_deref(),
+        lifecycle::Attachment::Required,
+    )
+    .await
+    .map(|found| config.with_found(found))
+    .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))
 }
 
 #[cfg(test)]

@@ -160,6 +160,8 @@ pub fn render(buckets: &BTreeSet<String>) -> Result<String, CallError> {
             format!("bucket_names: {}", problems.join("; ")),
         ));
     }
+    policy::check_policy_length(buckets)
+        .map_err(|too_long| CallError::argument(0, format!("bucket_names: {too_long}")))?;
     Ok(policy::render_policy(buckets))
 }
 
@@ -200,6 +202,18 @@ mod tests {
         let empty = call(&[msgpack_set(&[])]).unwrap_err();
         assert_eq!(empty.argument, Some(0));
         assert!(empty.text.contains("at least one"), "{}", empty.text);
+    }
+
+    #[test]
+    fn bucket_sets_over_rams_policy_limit_are_refused() {
+        let names: Vec<String> = (0..17)
+            .map(|i| format!("{i:02}{}", "b".repeat(61)))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let error = call(&[msgpack_set(&refs)]).unwrap_err();
+        assert_eq!(error.argument, Some(0));
+        assert!(error.text.contains("6,144"), "{}", error.text);
+        assert!(error.text.contains("at most"), "{}", error.text);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::plugin::value::Tri;
 use crate::policy;
 use crate::provider::errors::{self, api_error};
 use crate::provider::resource::{RoleModel, DEFAULT_MAX_SESSION_DURATION, TYPE_NAME};
+use crate::provider::validation;
 
 /// What an apply produced: the state to record (None = nothing exists) and any problems.
 /// A state returned together with errors from a create is recorded by Terraform as tainted.
@@ -390,8 +391,20 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
         let attached = client
             .attach_policy_to_role(PolicyType::Custom, &desired.policy_name, &desired.role_name)
             .await;
+        let attached = match attached {
+            Err(error) if error.is_outcome_unknown() => {
+                // The answer was lost (the deadline passed or the connection dropped after the
+                // request went out): RAM may well have attached it. Look before tainting, or the
+                // next apply would replace a role that is in fact complete.
+                match confirm_attached(client, &desired).await {
+                    true => Ok(()),
+                    false => Err(error),
+                }
+            }
+            other => other.map(|_| ()),
+        };
         match attached {
-            Ok(_) => {}
+            Ok(()) => {}
             Err(error) if error.is_already_exists() => {}
             Err(error) => {
                 diagnostics.extend(api_error(
@@ -454,6 +467,27 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
     .await
 }
 
+/// How long the look after a lost answer may take, past the operation's own deadline.
+const LOOK_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether the role exists with the desired policy attached (after an attach whose answer was
+/// lost). Any failure to look counts as "not known to be attached".
+async fn confirm_attached(client: &Client, desired: &Desired) -> bool {
+    let client = client.with_deadline(tokio::time::Instant::now() + LOOK_GRACE);
+    let found = find(&client, &desired.role_name, &desired.policy_name, false).await;
+    let attached = match found {
+        Ok(found) => found.role.is_some() && found.is_attached(&desired.policy_name),
+        Err(_) => false,
+    };
+    tracing::debug!(
+        role = %desired.role_name,
+        policy = %desired.policy_name,
+        attached,
+        "looked at the attachment after its answer was lost"
+    );
+    attached
+}
+
 /// Rolls back after a definite failure; returns no state if that worked, partial state if not.
 async fn finish_failed_create(
     client: &Client,
@@ -486,7 +520,8 @@ async fn finish_failed_create(
 
 /// What one concurrent round of reads found.
 struct Found {
-    role: Role,
+    /// `None` when the role does not exist.
+    role: Option<Role>,
     policy: Option<GetPolicyResponse>,
     attached: Vec<AttachedPolicy>,
     /// The role's and the policy's tags, when they were asked for.
@@ -544,13 +579,13 @@ async fn tags_of(
 }
 
 /// `GetRole`, `GetPolicy` and `ListPoliciesForRole` concurrently (with `ListTagResources` for
-/// the role and the policy when `with_tags`); `None` when the role is gone.
+/// the role and the policy when `with_tags`).
 async fn find(
     client: &Client,
     role_name: &str,
     policy_name: &str,
     with_tags: bool,
-) -> Result<Option<Found>, Diagnostics> {
+) -> Result<Found, Diagnostics> {
     let tags = async {
         if !with_tags {
             return Ok(None);
@@ -568,8 +603,8 @@ async fn find(
         tags,
     );
     let role = match role {
-        Ok(response) => response.role,
-        Err(error) if error.is_not_found() => return Ok(None),
+        Ok(response) => Some(response.role),
+        Err(error) if error.is_not_found() => None,
         Err(error) => {
             return Err(api_error(
                 &format!("Reading RAM role {role_name:?}"),
@@ -589,7 +624,7 @@ async fn find(
     };
     let attached = match attached {
         Ok(response) => response.policies,
-        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) if error.is_not_found() => Vec::new(),
         Err(error) => {
             return Err(api_error(
                 &format!("Listing the policies of RAM role {role_name:?}"),
@@ -603,12 +638,12 @@ async fn find(
             &error,
         )
     })?;
-    Ok(Some(Found {
+    Ok(Found {
         role,
         policy,
         attached,
         tags,
-    }))
+    })
 }
 
 /// Read (refresh): the state shows reality, so drift appears in the plan.
@@ -626,14 +661,56 @@ pub async fn read(
         .unwrap_or_else(|| policy::DEFAULT_POLICY_NAME.to_string());
     // Tags cost a call per object, so they are read only when the configuration manages them.
     let with_tags = prior.tags.is_known();
-    let Some(found) = find(client, &role_name, &policy_name, with_tags).await? else {
-        return Ok(None);
+    let found = find(client, &role_name, &policy_name, with_tags).await?;
+    let mut snapshot = AttachmentSnapshot::observed(&found.attached, &policy_name);
+    snapshot.tags = found.tags.clone();
+    let Some(role) = &found.role else {
+        // The role is gone. If our own policy stayed (the one the prior state describes), the
+        // resource stays in state without its role, and the next apply recreates the role and
+        // adopts the policy; anything else is gone or not ours, and the plan shows a create.
+        return Ok(found
+            .policy
+            .as_ref()
+            .filter(|policy| describes_policy(prior, policy.default_document()))
+            .map(|_| (role_missing_state(prior), snapshot)));
     };
     let view = found.attached_view(&policy_name);
-    let mut state = observed_state(prior, &found.role, &policy_name, view.as_ref());
+    let mut state = observed_state(prior, role, &policy_name, view.as_ref());
     state.tags = found.observed_tags(&prior.tags);
-    let snapshot = AttachmentSnapshot::observed(&found.attached, &policy_name);
     Ok(Some((state, snapshot)))
+}
+
+/// Whether `document` is the policy `prior` describes: its recorded document, or the one its
+/// bucket names render to (a refresh that saw the policy detached records no document).
+fn describes_policy(prior: &RoleModel, document: &str) -> bool {
+    let recorded = prior
+        .policy_document
+        .as_known()
+        .is_some_and(|recorded| policy::documents_equivalent(recorded, document));
+    let rendered = prior.bucket_names.as_known().is_some_and(|buckets| {
+        policy::documents_equivalent(&policy::render_policy(buckets), document)
+    });
+    recorded || rendered
+}
+
+/// The state of a resource whose role was deleted outside Terraform while its policy stayed:
+/// everything that belonged to the role is null (so the plan shows it coming back), the
+/// policy is recorded as not attached.
+fn role_missing_state(prior: &RoleModel) -> RoleModel {
+    RoleModel {
+        arn: Tri::Null,
+        role_id: Tri::Null,
+        create_date: Tri::Null,
+        assume_role_policy_document: Tri::Null,
+        policy_document: Tri::Null,
+        policy_version: Tri::Null,
+        ..prior.clone()
+    }
+}
+
+/// Whether a state describes a resource whose role has to be created again.
+pub fn role_is_missing(state: &RoleModel) -> bool {
+    state.role_id.is_null() && state.arn.is_null()
 }
 
 /// Update: converge the role (`UpdateRole`) and the policy (`CreatePolicyVersion` with rotation,
@@ -654,9 +731,51 @@ pub async fn update(
             }
         }
     };
-    let role_change = role_update_request(prior, planned, &desired);
-    let policy_changes =
-        planned.policy_document != prior.policy_document || prior.policy_document.is_null();
+    // A role deleted outside Terraform is created again first: the policy is attached to it.
+    let recreated_role = if role_is_missing(prior) {
+        match create_role(client, &desired).await {
+            Ok(role) => Some(role),
+            Err(error) => {
+                let diagnostics = if error.is_already_exists() {
+                    role_exists_diagnostic(&desired, &error)
+                } else {
+                    api_error(
+                        &format!("Creating RAM role {:?} again", desired.role_name),
+                        &error,
+                    )
+                };
+                return Outcome {
+                    state: Some(prior.clone()),
+                    diagnostics,
+                    snapshot,
+                };
+            }
+        }
+    } else {
+        None
+    };
+    let role_change = match recreated_role {
+        Some(_) => None,
+        None => role_update_request(prior, planned, &desired),
+    };
+    let policy_changes = planned.policy_document != prior.policy_document
+        || prior.policy_document.is_null()
+        || recreated_role.is_some();
+    // Each object's tags are changed from what it really has (seen by the refresh), so drift on
+    // the role and on the policy is fixed by one apply.
+    let observed_tags = snapshot
+        .as_ref()
+        .filter(|s| s.is_fresh())
+        .and_then(|s| s.tags.clone());
+    let (role_tags, policy_tags) = match &observed_tags {
+        Some((role, policy)) => (Tri::Known(role.clone()), Tri::Known(policy.clone())),
+        None => (prior.tags.clone(), prior.tags.clone()),
+    };
+    let role_tag_diff = match recreated_role {
+        Some(_) => TagDiff::default(),
+        None => TagDiff::between(&role_tags, &planned.tags),
+    };
+    let policy_tag_diff = TagDiff::between(&policy_tags, &planned.tags);
 
     let update_role = async {
         match &role_change {
@@ -664,13 +783,13 @@ pub async fn update(
             None => Ok(None),
         }
     };
-    let tag_diff = TagDiff::between(&prior.tags, &planned.tags);
     let description_changes = planned.policy_description != prior.policy_description;
     // The policy's steps run in order: a vanished policy must exist again before it is
     // described or tagged.
     let update_policy = async {
         let version = if policy_changes {
-            Some(converge_policy(client, &desired, prior.policy_document.is_null()).await?)
+            let maybe_detached = prior.policy_document.is_null() || recreated_role.is_some();
+            Some(converge_policy(client, &desired, maybe_detached).await?)
         } else {
             None
         };
@@ -680,16 +799,25 @@ pub async fn update(
                 .update_policy_description(&desired.policy_name, text)
                 .await?;
         }
-        tag_diff
+        policy_tag_diff
             .apply(client, TaggedResource::Policy, &desired.policy_name)
             .await?;
         Ok::<_, Error>(version)
     };
-    let tag_role = tag_diff.apply(client, TaggedResource::Role, &desired.role_name);
+    let tag_role = role_tag_diff.apply(client, TaggedResource::Role, &desired.role_name);
     let (role_result, policy_result, role_tag_result) =
         tokio::join!(update_role, update_policy, tag_role);
 
     let mut state = prior.clone();
+    if let Some(role) = &recreated_role {
+        let observed = observed_state(planned, role, &desired.policy_name, None);
+        state.arn = observed.arn;
+        state.role_id = observed.role_id;
+        state.create_date = observed.create_date;
+        state.description = observed.description;
+        state.max_session_duration = observed.max_session_duration;
+        state.assume_role_policy_document = observed.assume_role_policy_document;
+    }
     let mut diagnostics = Diagnostics::new();
     match role_result {
         Ok(Some(role)) => {
@@ -732,11 +860,13 @@ pub async fn update(
     if !diagnostics.has_errors() {
         state.description = planned.description.clone();
     }
-    // A converged policy is attached; what else is attached was not looked at.
+    // A converged policy is attached; what else is attached was not looked at. The tags seen
+    // before this apply are no longer what the objects have.
     let snapshot = snapshot.map(|mut snapshot| {
         if policy_converged {
             snapshot.ours_attached = true;
         }
+        snapshot.tags = None;
         snapshot
     });
     Outcome {
@@ -984,6 +1114,9 @@ pub struct AttachmentSnapshot {
     ours_attached: bool,
     /// Every other attached policy, as (type, name).
     others: Vec<(String, String)>,
+    /// The role's and the policy's tags, when the observation read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tags: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -1011,6 +1144,7 @@ impl AttachmentSnapshot {
                 .filter(|p| !is_ours(p))
                 .map(|p| (p.policy_type.clone(), p.policy_name.clone()))
                 .collect(),
+            tags: None,
         }
     }
 
@@ -1020,6 +1154,7 @@ impl AttachmentSnapshot {
             observed_at: unix_now(),
             ours_attached: true,
             others: Vec::new(),
+            tags: None,
         }
     }
 
@@ -1083,21 +1218,43 @@ impl From<Diagnostics> for LookupError {
     }
 }
 
-/// Import by `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`.
-pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics> {
-    let (role_name, explicit_policy) = match id.split_once(':') {
-        Some((role, policy)) => (role.trim(), Some(policy.trim())),
-        None => (id.trim(), None),
-    };
-    if role_name.is_empty() || explicit_policy.is_some_and(str::is_empty) {
-        return Err(errors::lookup_failed(
-            LookupError::InvalidId(id.to_string()),
-            errors::Purpose::Import,
-        ));
+/// The role and optional policy name of an import ID, `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`,
+/// each a valid RAM name; anything else is refused before any call.
+fn parse_import_id(id: &str) -> Result<(&str, Option<&str>), LookupError> {
+    let mut parts = id.split(':').map(str::trim);
+    let role_name = parts.next().unwrap_or_default();
+    let policy_name = parts.next();
+    let well_formed = parts.next().is_none()
+        && validation::validate_role_name(role_name).is_ok()
+        && policy_name.is_none_or(|name| validation::validate_policy_name(name).is_ok());
+    if well_formed {
+        Ok((role_name, policy_name))
+    } else {
+        Err(LookupError::InvalidId(id.to_string()))
     }
-    lookup(client, role_name, explicit_policy)
-        .await
-        .map_err(|e| errors::lookup_failed(e, errors::Purpose::Import))
+}
+
+/// Import by `ROLE_NAME` or `ROLE_NAME:POLICY_NAME`. A named policy need not be attached (an
+/// interrupted apply leaves them so); the next apply attaches it.
+pub async fn import(client: &Client, id: &str) -> Result<RoleModel, Diagnostics> {
+    let failed = |error| errors::lookup_failed(error, errors::Purpose::Import);
+    let (role_name, explicit_policy) = parse_import_id(id).map_err(failed)?;
+    lookup(
+        client,
+        role_name,
+        explicit_policy,
+        Attachment::MayBeDetached,
+    )
+    .await
+    .map_err(failed)
+}
+
+/// Whether a looked-up policy must already be attached to the role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attachment {
+    Required,
+    /// Only for a policy named explicitly: its absence from the role is recorded, not refused.
+    MayBeDetached,
 }
 
 /// Finds an existing role and its policy. Without a policy name: the default name if attached,
@@ -1108,9 +1265,11 @@ pub async fn lookup(
     client: &Client,
     role_name: &str,
     explicit_policy: Option<&str>,
+    attachment: Attachment,
 ) -> Result<RoleModel, LookupError> {
     let guess = explicit_policy.unwrap_or(policy::DEFAULT_POLICY_NAME);
-    let Some(mut found) = find(client, role_name, guess, false).await? else {
+    let mut found = find(client, role_name, guess, false).await?;
+    let Some(role) = found.role.clone() else {
         return Err(LookupError::RoleNotFound {
             role: role_name.to_string(),
         });
@@ -1141,11 +1300,20 @@ pub async fn lookup(
             only.clone()
         }
     };
-    let Some(view) = found.attached_view(&policy_name) else {
-        return Err(LookupError::PolicyNotAttached {
-            role: role_name.to_string(),
-            policy: policy_name,
-        });
+    let view = found.attached_view(&policy_name);
+    let detached_policy = match (&view, &found.policy) {
+        (Some(_), _) => None,
+        (None, Some(policy))
+            if attachment == Attachment::MayBeDetached && explicit_policy.is_some() =>
+        {
+            Some(policy.clone())
+        }
+        (None, _) => {
+            return Err(LookupError::PolicyNotAttached {
+                role: role_name.to_string(),
+                policy: policy_name,
+            })
+        }
     };
     let (role_tags, policy_tags) = tokio::join!(
         tags_of(client, TaggedResource::Role, role_name),
@@ -1161,12 +1329,18 @@ pub async fn lookup(
             .into())
         }
     };
-    let mut state = observed_state(
-        &RoleModel::default(),
-        &found.role,
-        &policy_name,
-        Some(&view),
-    );
+    let mut state = observed_state(&RoleModel::default(), &role, &policy_name, view.as_ref());
+    if let Some(policy) = detached_policy {
+        // Not attached, so no document is recorded (the next plan attaches it); the buckets and
+        // description still come from the policy so that a matching configuration plans only
+        // the attachment.
+        if let Ok(buckets) = policy::parse_bucket_names(policy.default_document()) {
+            state.bucket_names = Tri::Known(buckets);
+        }
+        if !policy.policy.description.is_empty() {
+            state.policy_description = Tri::Known(policy.policy.description.clone());
+        }
+    }
     state.tags = found.observed_tags(&Tri::Null);
     Ok(state)
 }

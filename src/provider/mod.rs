@@ -24,9 +24,14 @@ use data_source::DataSourceModel;
 use resource::RoleModel;
 
 /// The value types of the schemas, built once: every RPC decodes or encodes with one of them.
+fn role_schema() -> &'static crate::plugin::schema::Schema {
+    static SCHEMA: OnceLock<crate::plugin::schema::Schema> = OnceLock::new();
+    SCHEMA.get_or_init(resource::schema)
+}
+
 fn role_type() -> &'static Type {
     static TYPE: OnceLock<Type> = OnceLock::new();
-    TYPE.get_or_init(|| resource::schema().value_type())
+    TYPE.get_or_init(|| role_schema().value_type())
 }
 
 fn data_source_type() -> &'static Type {
@@ -48,10 +53,19 @@ pub struct ProviderService {
     state: Arc<State>,
 }
 
+/// What `ConfigureProvider` left for the handlers.
+enum Configured {
+    /// The Alibaba Cloud client (it sends nothing until used).
+    Ready(Client),
+    /// Arguments that select the identity or the endpoint are not known yet (they come from
+    /// other resources). No client is built: falling back to other credentials could act as
+    /// another identity, so anything that needs RAM fails naming these arguments.
+    Deferred { unknown: Vec<String> },
+}
+
 #[derive(Default)]
 struct State {
-    /// The Alibaba Cloud client built by `ConfigureProvider` (sends nothing until used).
-    client: RwLock<Option<Client>>,
+    configured: RwLock<Option<Configured>>,
     /// Cancelled by `StopProvider`; replaced so the provider keeps serving afterwards.
     stop: Mutex<CancellationToken>,
 }
@@ -68,6 +82,28 @@ impl ProviderService {
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
+}
+
+/// Why a call to RAM cannot be made while provider arguments are unknown, and how to proceed.
+fn configuration_not_known(unknown: &[String]) -> Diagnostics {
+    let names: Vec<String> = unknown.iter().map(|name| format!("`{name}`")).collect();
+    let mut diags = Diagnostics::new();
+    let detail = format!(
+        "The alicr provider block's {} {} not known yet: {} from a resource that has not been \
+         applied. This step has to call RAM, and the provider will not use any other \
+         credentials or endpoint in the meantime. Apply the resource that produces {} first \
+         (for example `terraform apply -target=RESOURCE_ADDRESS`), then run this command again.",
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        if names.len() == 1 {
+            "it comes"
+        } else {
+            "they come"
+        },
+        if names.len() == 1 { "it" } else { "them" },
+    );
+    diags.error("Provider configuration not known yet", detail);
+    diags
 }
 
 fn unknown_type(type_name: &str) -> Diagnostics {
@@ -114,11 +150,27 @@ fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
 }
 
 fn decode_role(dynamic: Option<&pb::DynamicValue>) -> Result<Option<RoleModel>, Diagnostics> {
+    decode_role_value(dynamic).map(|(_, model)| model)
+}
+
+/// The decoded value as Terraform sent it (for what a typed model cannot hold, such as a set
+/// with some unknown elements) together with its typed model.
+fn decode_role_value(
+    dynamic: Option<&pb::DynamicValue>,
+) -> Result<(Value, Option<RoleModel>), Diagnostics> {
     let value = decode(dynamic, role_type())?;
     if matches!(value, Value::Null) {
-        return Ok(None);
+        return Ok((value, None));
     }
-    RoleModel::from_value(&value).map(Some)
+    let model = RoleModel::from_value(&value)?;
+    Ok((value, Some(model)))
+}
+
+/// Every check of a configuration that can be made before apply.
+fn validate_role_config(raw: &Value, model: &RoleModel) -> Diagnostics {
+    let mut diags = model.validate();
+    diags.extend(resource::validate_partial_buckets(raw));
+    diags
 }
 
 fn encode_role(model: Option<&RoleModel>) -> Result<pb::DynamicValue, Diagnostics> {
@@ -131,8 +183,9 @@ fn encode_role(model: Option<&RoleModel>) -> Result<pb::DynamicValue, Diagnostic
 impl ProviderService {
     /// The configured client, or a diagnostic if Terraform has not configured the provider.
     async fn client(&self) -> Result<Client, Diagnostics> {
-        match &*self.state.client.read().await {
-            Some(client) => Ok(client.clone()),
+        match &*self.state.configured.read().await {
+            Some(Configured::Ready(client)) => Ok(client.clone()),
+            Some(Configured::Deferred { unknown }) => Err(configuration_not_known(unknown)),
             None => {
                 let mut diags = Diagnostics::new();
                 diags.error(
@@ -208,9 +261,9 @@ impl Provider for ProviderService {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
         let diagnostics = if request.type_name == resource::TYPE_NAME {
-            match decode_role(request.config.as_ref()) {
-                Ok(Some(model)) => model.validate(),
-                Ok(None) => Diagnostics::new(),
+            match decode_role_value(request.config.as_ref()) {
+                Ok((raw, Some(model))) => validate_role_config(&raw, &model),
+                Ok((_, None)) => Diagnostics::new(),
                 Err(diags) => diags,
             }
         } else {
@@ -265,16 +318,21 @@ impl Provider for ProviderService {
         request: Request<pb::configure_provider::Request>,
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let request = request.into_inner();
-        let parsed = decode(request.config.as_ref(), provider_config_type())
-            .and_then(|value| ProviderConfig::from_value(&value));
+        let parsed = decode(request.config.as_ref(), provider_config_type()).and_then(|value| {
+            ProviderConfig::from_value(&value)
+                .map(|config| (config::unknown_arguments(&value), config))
+        });
         let diagnostics = match parsed {
-            Ok(config) => {
+            Ok((unknown, config)) => {
                 let mut diags = config.validate();
-                if !diags.has_errors() {
+                if !diags.has_errors() && !unknown.is_empty() {
+                    tracing::debug!(unknown = ?unknown, "provider configuration not known yet; no client until it is");
+                    *self.state.configured.write().await = Some(Configured::Deferred { unknown });
+                } else if !diags.has_errors() {
                     match config.connect() {
                         Ok(client) => {
                             tracing::debug!(terraform_version = %request.terraform_version, "provider configured");
-                            *self.state.client.write().await = Some(client);
+                            *self.state.configured.write().await = Some(Configured::Ready(client));
                         }
                         Err(error) => {
                             diags.error("Invalid provider configuration", error.to_string())
@@ -503,17 +561,24 @@ fn plan_role(
         return Err(unknown_type(&request.type_name));
     }
     let prior = decode_role(request.prior_state.as_ref())?;
-    let Some(proposed) = decode_role(request.proposed_new_state.as_ref())? else {
+    let (proposed_raw, proposed) = decode_role_value(request.proposed_new_state.as_ref())?;
+    let Some(proposed) = proposed else {
         // Destroy: the planned state is null.
         return Ok((encode_role(None)?, Vec::new()));
     };
-    let diags = proposed.validate();
+    let (config_raw, config) = decode_role_value(request.config.as_ref())?;
+    let config = config.unwrap_or_else(|| proposed.clone());
+    let diags = validate_role_config(&config_raw, &config);
     if diags.has_errors() {
         return Err(diags);
     }
-    let plan = resource::plan(prior.as_ref(), &proposed);
+    let plan = resource::plan(prior.as_ref(), &proposed, &config);
+    let mut planned = plan.planned.to_value();
+    role_schema()
+        .block
+        .conform_to_config(&mut planned, &proposed_raw);
     Ok((
-        encode_role(Some(&plan.planned))?,
+        encode(&planned, role_type())?,
         plan.requires_replace.iter().map(|p| p.to_proto()).collect(),
     ))
 }

@@ -214,6 +214,13 @@ impl RoleModel {
         let mut diags = Diagnostics::new();
         let root = AttributePath::root;
         if let Tri::Known(buckets) = &self.bucket_names {
+            if let Err(too_long) = policy::check_policy_length(buckets) {
+                diags.error_at(
+                    root("bucket_names"),
+                    "Policy document too long",
+                    format!("bucket_names: {too_long}"),
+                );
+            }
             if buckets.is_empty() {
                 diags.error_at(
                     root("bucket_names"),
@@ -283,6 +290,42 @@ impl RoleModel {
     }
 }
 
+/// Checks what is known of a set of bucket names that still has unknown elements: each known
+/// name, and the policy length (unknown names can only add to it, so the known ones already too
+/// long are an error now rather than at apply).
+pub fn validate_partial_buckets(config: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let Some(Value::Set(items) | Value::List(items)) = config.get_attr("bucket_names") else {
+        return diags;
+    };
+    let known: BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| item.as_str().map(str::to_string))
+        .collect();
+    if known.len() == items.len() {
+        // Wholly known: `RoleModel::validate` checks it.
+        return diags;
+    }
+    let root = AttributePath::root;
+    for bucket in &known {
+        if let Err(rule) = validation::validate_bucket_name(bucket) {
+            diags.error_at(
+                root("bucket_names"),
+                "Invalid bucket_names",
+                format!("bucket_names: {rule}"),
+            );
+        }
+    }
+    if let Err(too_long) = policy::check_policy_length(&known) {
+        diags.error_at(
+            root("bucket_names"),
+            "Policy document too long",
+            format!("bucket_names (the names known so far): {too_long}"),
+        );
+    }
+    diags
+}
+
 /// The outcome of planning: the planned state and the attributes whose change forces replacement.
 pub struct Plan {
     pub planned: RoleModel,
@@ -291,18 +334,28 @@ pub struct Plan {
 
 /// Plans a create (no prior state) or an update (prior state), filling defaults and every
 /// computed value that can be known before apply, so the plan shows both documents.
-pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
+///
+/// A default applies whenever the configuration leaves the argument out, not only when the
+/// prior state has no value: an argument with a documented default is managed at that default,
+/// so a change made outside Terraform shows in the plan.
+pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel, config: &RoleModel) -> Plan {
     let mut planned = proposed.clone();
-    fill_default(&mut planned.role_name, || {
+    default_unless_configured(&mut planned.role_name, &config.role_name, || {
         policy::DEFAULT_ROLE_NAME.to_string()
     });
-    fill_default(&mut planned.policy_name, || {
+    default_unless_configured(&mut planned.policy_name, &config.policy_name, || {
         policy::DEFAULT_POLICY_NAME.to_string()
     });
-    fill_default(&mut planned.max_session_duration, || {
-        DEFAULT_MAX_SESSION_DURATION
-    });
-    fill_default(&mut planned.force_detach_policies, || false);
+    default_unless_configured(
+        &mut planned.max_session_duration,
+        &config.max_session_duration,
+        || DEFAULT_MAX_SESSION_DURATION,
+    );
+    default_unless_configured(
+        &mut planned.force_detach_policies,
+        &config.force_detach_policies,
+        || false,
+    );
     planned.id = planned.role_name.clone();
 
     planned.policy_document = match &planned.bucket_names {
@@ -334,12 +387,14 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
         &prior.assume_role_policy_document,
     );
     let replaces_role = planned.role_name != prior.role_name;
+    // A role deleted outside Terraform (its policy kept) comes back with new identifiers.
+    let recreates_role = replaces_role || (prior.role_id.is_null() && prior.arn.is_null());
     for (computed, prior_value) in [
         (&mut planned.arn, &prior.arn),
         (&mut planned.role_id, &prior.role_id),
         (&mut planned.create_date, &prior.create_date),
     ] {
-        *computed = if replaces_role {
+        *computed = if recreates_role {
             Tri::Unknown
         } else {
             prior_value.clone()
@@ -366,8 +421,12 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
     }
 }
 
-fn fill_default<T>(value: &mut Tri<T>, default: impl FnOnce() -> T) {
-    if matches!(value, Tri::Null) {
+fn default_unless_configured<T, C>(
+    value: &mut Tri<T>,
+    configured: &Tri<C>,
+    default: impl FnOnce() -> T,
+) {
+    if configured.is_null() {
         *value = Tri::Known(default());
     }
 }
@@ -384,6 +443,54 @@ fn keep_if_equivalent(planned: &mut Tri<String>, prior: &Tri<String>) {
 mod tests {
     use super::*;
 
+    /// Plans with the proposed state standing in for the configuration.
+    fn plan_from(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
+        plan(prior, proposed, proposed)
+    }
+
+    #[test]
+    fn defaults_apply_whenever_the_configuration_leaves_them_out() {
+        let mut prior = plan_from(None, &configured(&["bucket-a"])).planned;
+        prior.max_session_duration = Tri::Known(43200);
+        // Terraform proposes the prior value for an optional+computed argument left out.
+        let planned = plan(Some(&prior), &prior, &configured(&["bucket-a"])).planned;
+        assert_eq!(planned.max_session_duration, Tri::Known(3600));
+        let mut set = configured(&["bucket-a"]);
+        set.max_session_duration = Tri::Known(43200);
+        let planned = plan(Some(&prior), &prior, &set).planned;
+        assert_eq!(planned.max_session_duration, Tri::Known(43200));
+    }
+
+    #[test]
+    fn partially_known_bucket_sets_are_checked_as_far_as_known() {
+        let config = |items: Vec<Value>| Value::object([("bucket_names", Value::Set(items))]);
+        let good = config(vec![Value::Unknown, Value::String("known-bucket".into())]);
+        assert!(validate_partial_buckets(&good).is_empty());
+        let bad = config(vec![Value::Unknown, Value::String("Bad_Name".into())]);
+        assert!(validate_partial_buckets(&bad).has_errors());
+        let mut long: Vec<Value> = (0..17)
+            .map(|i| Value::String(format!("{i:02}{}", "b".repeat(61))))
+            .collect();
+        long.push(Value::Unknown);
+        let diags = validate_partial_buckets(&config(long));
+        assert!(diags.iter().any(|d| d.detail.contains("6,144")));
+    }
+
+    #[test]
+    fn long_bucket_sets_fail_validation_on_bucket_names() {
+        let names: Vec<String> = (0..17)
+            .map(|i| format!("{i:02}{}", "b".repeat(61)))
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let diags = configured(&refs).validate();
+        let too_long: Vec<_> = diags
+            .iter()
+            .filter(|d| d.summary == "Policy document too long")
+            .collect();
+        assert_eq!(too_long.len(), 1);
+        assert_eq!(too_long[0].path, Some(AttributePath::root("bucket_names")));
+    }
+
     fn configured(buckets: &[&str]) -> RoleModel {
         RoleModel {
             bucket_names: Tri::Known(buckets.iter().map(|b| b.to_string()).collect()),
@@ -393,7 +500,7 @@ mod tests {
 
     #[test]
     fn create_plan_fills_defaults_and_both_documents() {
-        let plan = plan(None, &configured(&["bucket-b", "bucket-a"]));
+        let plan = plan_from(None, &configured(&["bucket-b", "bucket-a"]));
         let p = &plan.planned;
         assert_eq!(p.role_name, Tri::Known(policy::DEFAULT_ROLE_NAME.into()));
         assert_eq!(p.id, p.role_name);
@@ -418,13 +525,16 @@ mod tests {
             bucket_names: Tri::Unknown,
             ..Default::default()
         };
-        assert_eq!(plan(None, &model).planned.policy_document, Tri::Unknown);
+        assert_eq!(
+            plan_from(None, &model).planned.policy_document,
+            Tri::Unknown
+        );
     }
 
     #[test]
     fn update_keeps_ids_and_replaces_on_rename() {
         let created = {
-            let mut p = plan(None, &configured(&["bucket-a"])).planned;
+            let mut p = plan_from(None, &configured(&["bucket-a"])).planned;
             p.arn = Tri::Known("acs:ram::1:role/x".into());
             p.role_id = Tri::Known("1".into());
             p.create_date = Tri::Known("2026-01-01T00:00:00Z".into());
@@ -433,17 +543,17 @@ mod tests {
         };
         let mut proposed = created.clone();
         proposed.bucket_names = Tri::Known(["bucket-a".into(), "bucket-c".into()].into());
-        let update = plan(Some(&created), &proposed);
+        let update = plan_from(Some(&created), &proposed);
         assert_eq!(update.planned.arn, created.arn);
         assert_eq!(update.planned.policy_version, Tri::Unknown);
         assert!(update.requires_replace.is_empty());
 
-        let same = plan(Some(&created), &created.clone());
+        let same = plan_from(Some(&created), &created.clone());
         assert_eq!(same.planned, created);
 
         let mut renamed = created.clone();
         renamed.role_name = Tri::Known("Other".into());
-        let replace = plan(Some(&created), &renamed);
+        let replace = plan_from(Some(&created), &renamed);
         assert_eq!(
             replace.requires_replace,
             vec![AttributePath::root("role_name")]
