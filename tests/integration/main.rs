@@ -9,6 +9,7 @@ mod fuzz_props;
 mod lifecycle;
 mod one_cause;
 mod parity;
+mod plan_props;
 mod plugin_protocol;
 mod reliability;
 mod security;
