@@ -73,6 +73,23 @@ impl ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// Whether this kind of error is about the caller (its signature, clock, key, request rate)
+    /// or the service's health rather than about the object a call names, so that it holds for
+    /// any call the same caller makes.
+    pub fn is_about_the_caller(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Signature
+                | ErrorKind::ClockSkew
+                | ErrorKind::InvalidCredentials
+                | ErrorKind::Throttling
+                | ErrorKind::ServiceUnavailable
+                | ErrorKind::InternalError
+        )
+    }
+}
+
 /// `code` is `prefix` itself or `prefix` followed by `.` and more.
 fn code_has_prefix(code: &str, prefix: &str) -> bool {
     match code.strip_prefix(prefix) {
@@ -175,6 +192,20 @@ pub enum Error {
     /// No credentials could be found, or fetching temporary credentials failed.
     #[error("{0}")]
     Credentials(String),
+    /// The provider's own credentials are a role it assumes through STS `AssumeRole` (the
+    /// `assume_role` block, `ALIBABA_CLOUD_ROLE_ARN` or a RamRoleArn profile), and that failed;
+    /// the call that needed them was not sent. The STS error stays inside, out of reach of
+    /// [`Error::api`]: STS's `EntityNotExist.Role` about *this* role must never read as the
+    /// managed role being gone.
+    #[error("assuming the role {role_arn} (with {base}) failed: {error}")]
+    AssumeRole {
+        /// The ARN of the role the provider assumes.
+        role_arn: String,
+        /// The base identity that called `AssumeRole` (a description, never secret).
+        base: String,
+        /// What STS (or the way to it) answered.
+        error: Box<Error>,
+    },
 }
 
 fn transport_text(kind: TransportKind) -> &'static str {
@@ -223,6 +254,8 @@ impl Error {
         match self {
             Error::Api(e) => Some(e),
             Error::OutcomeUnknown { last_error, .. } => last_error.api(),
+            // STS's answer, for its code and RequestId; `kind` decides what it means here.
+            Error::AssumeRole { error, .. } => error.api(),
             _ => None,
         }
     }
@@ -237,7 +270,7 @@ impl Error {
         action: &str,
         attempts: u32,
     ) -> Error {
-        let says_nothing = self.is_retryable() || matches!(self, Error::Credentials(_));
+        let says_nothing = self.is_retryable() || self.is_credential_failure();
         if !earlier_unknown || self.is_outcome_unknown() || !says_nothing {
             return self;
         }
@@ -248,9 +281,22 @@ impl Error {
         }
     }
 
+    /// Whether the call failed before it was sent because the provider's own credentials could
+    /// not be obtained (none found, metadata service, STS `AssumeRole`).
+    pub fn is_credential_failure(&self) -> bool {
+        matches!(self, Error::Credentials(_) | Error::AssumeRole { .. })
+    }
+
     /// The classification of the API error code; `None` for non-API errors.
     pub fn kind(&self) -> Option<ErrorKind> {
-        self.api().map(|e| e.kind)
+        let kind = self.api()?.kind;
+        match self {
+            // What STS said about the provider's own role (`EntityNotExist.Role`, ...) says
+            // nothing about the object of the call it blocked; only what is about the caller
+            // (throttling, signature, key) holds for that call too.
+            Error::AssumeRole { .. } if !kind.is_about_the_caller() => None,
+            _ => Some(kind),
+        }
     }
 
     /// The API error code, if any.
@@ -341,7 +387,7 @@ impl Error {
             Error::DeadlineExceeded { .. } | Error::OutcomeUnknown { .. } => true,
             Error::UnexpectedResponse { http_status, .. } => *http_status >= 500,
             Error::Api(e) => e.http_status >= 500,
-            Error::Config(_) | Error::Credentials(_) => false,
+            Error::Config(_) | Error::Credentials(_) | Error::AssumeRole { .. } => false,
         }
     }
 
@@ -354,7 +400,8 @@ impl Error {
             Error::DeadlineExceeded { .. }
             | Error::OutcomeUnknown { .. }
             | Error::Config(_)
-            | Error::Credentials(_) => false,
+            | Error::Credentials(_)
+            | Error::AssumeRole { .. } => false,
         }
     }
 
@@ -366,7 +413,7 @@ impl Error {
             | Error::DeadlineExceeded { attempts, .. }
             | Error::OutcomeUnknown { attempts, .. }
             | Error::UnexpectedResponse { attempts, .. } => Some(*attempts),
-            Error::Config(_) | Error::Credentials(_) => None,
+            Error::Config(_) | Error::Credentials(_) | Error::AssumeRole { .. } => None,
         }
     }
 
@@ -377,12 +424,15 @@ impl Error {
             | Error::DeadlineExceeded { attempts, .. }
             | Error::OutcomeUnknown { attempts, .. }
             | Error::UnexpectedResponse { attempts, .. } => *attempts = n,
-            Error::Config(_) | Error::Credentials(_) => {}
+            Error::Config(_) | Error::Credentials(_) | Error::AssumeRole { .. } => {}
         }
     }
 
     /// A one-line hint for the common errors, to show under the diagnostic.
     pub fn hint(&self) -> Option<&'static str> {
+        if let Error::AssumeRole { error, .. } = self {
+            return assume_role_hint(error);
+        }
         if let Error::DeadlineExceeded {
             last_error: Some(last),
             ..
@@ -420,6 +470,32 @@ impl Error {
             }
             _ => None,
         }
+    }
+}
+
+/// The hint for a failed `AssumeRole` of the provider's own role: the base credentials' own
+/// problem when STS says so (signature, clock, key, throttling, timeouts), the STS endpoint
+/// when it could not be reached, else the two things that decide whether a role may be
+/// assumed: its trust policy and the base identity's `sts:AssumeRole` permission.
+fn assume_role_hint(error: &Error) -> Option<&'static str> {
+    match error.kind() {
+        Some(kind) if kind.is_about_the_caller() => error.hint(),
+        Some(ErrorKind::InvalidParameter) => Some(
+            "check the provider's assume_role settings: session_name (2-64 of A-Z a-z 0-9 . @ - _), \
+             session_expiration (900 up to the role's MaxSessionDuration) and policy",
+        ),
+        Some(_) => Some(
+            "check that role_arn names an existing role, that the trust policy of that role allows \
+             the base identity to assume it (with the external_id its condition asks for), and \
+             that the base identity is granted sts:AssumeRole on that role",
+        ),
+        None => error.hint().or(match error {
+            Error::Transport { .. } => Some(
+                "STS could not be reached; check the provider's region and endpoints.sts, and the \
+                 network path to it",
+            ),
+            _ => None,
+        }),
     }
 }
 
@@ -591,5 +667,88 @@ mod tests {
             .hint()
             .is_some_and(|h| h.contains("max_retries")));
         assert!(api("EntityNotExist.Role", 404).hint().is_none());
+    }
+
+    fn assume_role_failed(inner: Error) -> Error {
+        Error::AssumeRole {
+            role_arn: "acs:ram::1:role/deployer".into(),
+            base: "static access key AKID from the provider configuration".into(),
+            error: Box::new(inner),
+        }
+    }
+
+    #[test]
+    fn a_failed_assume_role_is_no_answer_about_the_call_it_blocked() {
+        let gone = assume_role_failed(api("EntityNotExist.Role", 404));
+        // STS saying the provider's role does not exist says nothing about the managed role.
+        assert!(!gone.is_not_found());
+        assert_eq!(gone.kind(), None);
+        // What STS answered stays readable, for the diagnostic.
+        assert_eq!(gone.code(), Some("EntityNotExist.Role"));
+        assert_eq!(gone.request_id(), Some("REQ-1"));
+        // Throttling (or a bad signature) of the base identity holds for the blocked call too.
+        let throttled = assume_role_failed(api("Throttling.User", 400));
+        assert!(throttled.is_throttling());
+        assert!(!throttled.is_retryable(), "STS calls were retried already");
+        assert!(assume_role_failed(api("SignatureDoesNotMatch", 400)).is_signature_error());
+        assert!(!assume_role_failed(api("NoPermission", 403)).is_permission_denied());
+        assert!(gone.is_credential_failure());
+        assert!(!gone.is_retryable());
+        assert!(!gone.is_outcome_unknown());
+        assert!(!gone.is_timeout());
+        assert_eq!(gone.attempts(), None);
+        let text = gone.to_string();
+        assert!(text.contains("acs:ram::1:role/deployer"), "{text}");
+        assert!(text.contains("static access key AKID"), "{text}");
+        assert!(
+            text.contains("CreateRole failed: EntityNotExist.Role"),
+            "{text}"
+        );
+        // After a lost answer it says nothing about that attempt, like any credential failure.
+        assert!(assume_role_failed(api("NoPermission", 403))
+            .after_unknown_attempt(true, "CreateRole", 2)
+            .is_outcome_unknown());
+        assert!(Error::Credentials("x".into()).is_credential_failure());
+        assert!(!api("NoPermission", 403).is_credential_failure());
+    }
+
+    #[test]
+    fn a_failed_assume_role_hints_at_the_trust_policy_or_the_base_credentials() {
+        for code in ["NoPermission", "EntityNotExist.Role", "SomethingNew"] {
+            let hint = assume_role_failed(api(code, 403))
+                .hint()
+                .unwrap_or_default();
+            assert!(hint.contains("trust policy"), "{code}: {hint}");
+            assert!(hint.contains("sts:AssumeRole"), "{code}: {hint}");
+            assert!(!hint.contains("AliyunRAMFullAccess"), "{code}: {hint}");
+        }
+        let signature = assume_role_failed(api("SignatureDoesNotMatch", 400));
+        assert!(signature
+            .hint()
+            .is_some_and(|h| h.contains("AccessKey secret")));
+        let session = assume_role_failed(api("InvalidParameter.DurationSeconds", 400));
+        assert!(session
+            .hint()
+            .is_some_and(|h| h.contains("session_expiration")));
+        let slow = assume_role_failed(Error::DeadlineExceeded {
+            action: "AssumeRole".into(),
+            attempts: 2,
+            last_error: None,
+        });
+        assert!(slow.hint().is_some_and(|h| h.contains("in time")));
+        let unreachable = assume_role_failed(Error::Transport {
+            action: "AssumeRole".into(),
+            endpoint: "https://sts.cn-hangzhou.aliyuncs.com".into(),
+            kind: TransportKind::Connect,
+            message: "refused".into(),
+            attempts: 1,
+        });
+        assert!(unreachable
+            .hint()
+            .is_some_and(|h| h.contains("endpoints.sts")));
+        let incomplete = assume_role_failed(Error::Credentials(
+            "STS returned incomplete temporary credentials".into(),
+        ));
+        assert_eq!(incomplete.hint(), None);
     }
 }

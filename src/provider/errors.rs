@@ -2,25 +2,81 @@
 
 use std::time::Duration;
 
-use crate::alicloud::Error;
-use crate::plugin::diagnostics::{Diagnostics, Severity};
+use crate::alicloud::{Error, ErrorKind};
+use crate::plugin::diagnostics::{Cause, Diagnostics, Severity};
 use crate::provider::lifecycle::LookupError;
 
 /// A diagnostic for a failed RAM/STS call: what we were doing, RAM's code, message and
-/// RequestId (in the error's display), and a one-line hint for the common failures.
+/// RequestId (in the error's display), and a one-line hint for the common failures. A failure
+/// that is the caller's rather than the call's (see [`shared_cause`]) carries a [`Cause`], so
+/// that concurrent steps failing the same way are reported once.
 pub fn api_error(doing: &str, error: &Error) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let summary = match error.code() {
-        Some(code) => format!("{doing}: {code}"),
-        None => format!("{doing} failed"),
+    let (summary, mut detail) = match error {
+        Error::AssumeRole {
+            role_arn,
+            base,
+            error: sts,
+        } => (
+            match sts.code() {
+                Some(code) => {
+                    format!("Cannot assume the provider's role {role_arn}: STS AssumeRole answered {code}")
+                }
+                None => {
+                    format!("Cannot assume the provider's role {role_arn} through STS AssumeRole")
+                }
+            },
+            format!(
+                "The provider signs its calls as the role {role_arn}, which it assumes through STS \
+                 AssumeRole with {base}. That failed, so nothing was sent for: {doing}.\n\n{sts}"
+            ),
+        ),
+        Error::Credentials(message) => (
+            "Cannot obtain the provider's credentials".to_string(),
+            format!("{message}\n\nNothing was sent for: {doing}."),
+        ),
+        _ => (
+            match error.code() {
+                Some(code) => format!("{doing}: {code}"),
+                None => format!("{doing} failed"),
+            },
+            error.to_string(),
+        ),
     };
-    let mut detail = error.to_string();
     if let Some(hint) = error.hint() {
         detail.push_str("\n\nHint: ");
         detail.push_str(hint);
     }
-    diags.error(summary, detail);
+    let mut diags = Diagnostics::new();
+    match shared_cause(error) {
+        Some(cause) => diags.error_with_cause(cause, doing, summary, detail),
+        None => diags.error(summary, detail),
+    }
     diags
+}
+
+/// The cause of `error` when every call made with the same credentials fails the same way (a
+/// rejected signature, a skewed clock, an unknown key, throttling that outlasted the retries,
+/// credentials that cannot be obtained), so it is one problem however many steps hit it.
+/// Per-object failures (`EntityAlreadyExists`, `NoPermission` for one action, ...) have none:
+/// each is its own problem.
+fn shared_cause(error: &Error) -> Option<Cause> {
+    match error {
+        Error::Api(api) => match api.kind {
+            ErrorKind::Signature
+            | ErrorKind::ClockSkew
+            | ErrorKind::InvalidCredentials
+            | ErrorKind::Throttling => Some(Cause::new(format!("api-code {}", api.code))),
+            _ => None,
+        },
+        Error::AssumeRole {
+            role_arn, error, ..
+        } => Some(Cause::new(format!(
+            "assume-role {role_arn} {}",
+            error.code().unwrap_or("(no code)")
+        ))),
+        Error::Credentials(message) => Some(Cause::new(format!("credentials {message}"))),
+        _ => None,
+    }
 }
 
 /// The diagnostic for an operation whose `timeouts` limit ran out, naming the limit and what
@@ -133,6 +189,136 @@ mod tests {
         assert!(d.detail.contains("REQ-123"), "{}", d.detail);
         assert!(d.detail.contains("not authorized"), "{}", d.detail);
         assert!(d.detail.contains("Hint:"), "{}", d.detail);
+    }
+
+    fn api(action: &str, code: &str, request_id: &str) -> Error {
+        Error::Api(Box::new(ApiError {
+            action: action.into(),
+            code: code.into(),
+            message: "Specified signature is not matched with our calculation.".into(),
+            request_id: request_id.into(),
+            host_id: "ram.aliyuncs.com".into(),
+            recommend: String::new(),
+            http_status: 400,
+            attempts: 1,
+            kind: ErrorKind::from_code(code),
+        }))
+    }
+
+    /// What the create does: both steps' diagnostics gathered with `extend`.
+    fn both_creates(role: &Error, policy: &Error) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        diags.extend(api_error("Creating RAM role \"r\"", role));
+        diags.extend(api_error("Creating RAM policy \"p\"", policy));
+        diags
+    }
+
+    #[test]
+    fn callers_problems_are_reported_once() {
+        for code in [
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId.NotFound",
+            "InvalidTimeStamp.Expired",
+            "Throttling.User",
+        ] {
+            let diags = both_creates(
+                &api("CreateRole", code, "REQ-ROLE"),
+                &api("CreatePolicy", code, "REQ-POLICY"),
+            );
+            let all: Vec<_> = diags.iter().collect();
+            assert_eq!(all.len(), 1, "{code}: {all:?}");
+            let d = all[0];
+            assert_eq!(d.summary, format!("Creating RAM role \"r\": {code}"));
+            assert!(d.detail.contains("RequestId: REQ-ROLE"), "{}", d.detail);
+            assert!(d.detail.contains("\n\nHint: "), "{}", d.detail);
+            assert!(
+                d.detail
+                    .ends_with("Also failed for the same reason: Creating RAM policy \"p\"."),
+                "{}",
+                d.detail
+            );
+        }
+        let credentials = Error::Credentials("the ECS metadata service did not answer".into());
+        let diags = both_creates(&credentials, &credentials);
+        let all: Vec<_> = diags.iter().collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].summary, "Cannot obtain the provider's credentials");
+        assert!(all[0].detail.contains("ECS metadata"), "{}", all[0].detail);
+    }
+
+    #[test]
+    fn per_object_problems_and_different_causes_stay_apart() {
+        let exists = both_creates(
+            &api("CreateRole", "EntityAlreadyExists.Role", "R1"),
+            &api("CreatePolicy", "EntityAlreadyExists.Policy", "R2"),
+        );
+        assert_eq!(exists.iter().count(), 2);
+        // NoPermission is about one action: each step may lack a different permission.
+        let denied = both_creates(
+            &api("CreateRole", "NoPermission", "R1"),
+            &api("CreatePolicy", "NoPermission", "R2"),
+        );
+        assert_eq!(denied.iter().count(), 2);
+        let mixed = both_creates(
+            &api("CreateRole", "SignatureDoesNotMatch", "R1"),
+            &api("CreatePolicy", "InvalidTimeStamp.Expired", "R2"),
+        );
+        assert_eq!(mixed.iter().count(), 2);
+    }
+
+    fn assume_role_failure(code: &str, request_id: &str) -> Error {
+        Error::AssumeRole {
+            role_arn: "acs:ram::123:role/deployer".into(),
+            base: "static access key AKID from the provider configuration".into(),
+            error: Box::new(Error::Api(Box::new(ApiError {
+                action: "AssumeRole".into(),
+                code: code.into(),
+                message: "You are not authorized to do this action.".into(),
+                request_id: request_id.into(),
+                host_id: "sts.aliyuncs.com".into(),
+                recommend: String::new(),
+                http_status: 403,
+                attempts: 1,
+                kind: ErrorKind::from_code(code),
+            }))),
+        }
+    }
+
+    #[test]
+    fn a_refused_assume_role_names_the_providers_role_not_the_step() {
+        let diags = both_creates(
+            &assume_role_failure("NoPermission", "STS-1"),
+            &assume_role_failure("NoPermission", "STS-2"),
+        );
+        let all: Vec<_> = diags.iter().collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        let d = all[0];
+        assert_eq!(
+            d.summary,
+            "Cannot assume the provider's role acs:ram::123:role/deployer: STS AssumeRole answered NoPermission"
+        );
+        for part in [
+            "AssumeRole failed: NoPermission: You are not authorized",
+            "RequestId: STS-1",
+            "static access key AKID",
+            "nothing was sent for: Creating RAM role \"r\"",
+            "trust policy",
+            "sts:AssumeRole",
+            "Also failed for the same reason: Creating RAM policy \"p\".",
+        ] {
+            assert!(
+                d.detail.contains(part),
+                "{part:?} missing from {}",
+                d.detail
+            );
+        }
+        assert!(!d.detail.contains("AliyunRAMFullAccess"), "{}", d.detail);
+        // A different answer for the same role is a different cause.
+        let two = both_creates(
+            &assume_role_failure("NoPermission", "STS-1"),
+            &assume_role_failure("EntityNotExist.Role", "STS-2"),
+        );
+        assert_eq!(two.iter().count(), 2);
     }
 
     #[test]

@@ -42,6 +42,28 @@ impl AssumeRoleProvider {
     }
 }
 
+impl AssumeRoleProvider {
+    /// The error of the `AssumeRole` call, marked as this role's (see [`Self::marked`]). A
+    /// failure of the base credentials (themselves an assumed role, or ECS metadata) is already
+    /// marked and stays as it is: that is where the cause lies.
+    fn failed(&self, error: Error) -> Error {
+        if error.is_credential_failure() {
+            return error;
+        }
+        self.marked(error)
+    }
+
+    /// `error`, marked as this role's `AssumeRole` failing, so that whoever reports it can say
+    /// whose credentials are at stake rather than blame the call that needed them.
+    fn marked(&self, error: Error) -> Error {
+        Error::AssumeRole {
+            role_arn: self.params.role_arn.clone(),
+            base: self.client.credential_provider().describe(),
+            error: Box::new(error),
+        }
+    }
+}
+
 #[async_trait]
 impl Fetch for AssumeRoleProvider {
     async fn fetch(&self) -> Result<Credentials, Error> {
@@ -52,11 +74,15 @@ impl Fetch for AssumeRoleProvider {
             policy: self.params.policy.clone(),
             external_id: self.params.external_id.clone(),
         };
-        self.client
+        let answer = self
+            .client
             .assume_role(&request)
-            .await?
+            .await
+            .map_err(|error| self.failed(error))?;
+        answer
             .credentials
             .to_credentials()
+            .map_err(|error| self.marked(error))
     }
 
     fn describe(&self) -> String {
@@ -66,5 +92,75 @@ impl Fetch for AssumeRoleProvider {
             self.params.session_name,
             self.client.credential_provider().describe()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::alicloud::client::ClientConfig;
+    use crate::alicloud::credentials::{NoCredentials, StaticProvider};
+    use crate::alicloud::retry::RetryPolicy;
+
+    fn params() -> AssumeRoleParams {
+        AssumeRoleParams {
+            role_arn: "acs:ram::1:role/deployer".into(),
+            session_name: DEFAULT_SESSION_NAME.into(),
+            duration_seconds: DEFAULT_SESSION_SECONDS,
+            external_id: None,
+            policy: None,
+        }
+    }
+
+    /// A client for an STS endpoint nothing listens on, which gives up after one attempt.
+    fn unreachable_sts() -> Client {
+        Client::new(ClientConfig {
+            ram_endpoint: Some("http://127.0.0.1:1".into()),
+            sts_endpoint: Some("http://127.0.0.1:1".into()),
+            retry: RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            },
+            ..ClientConfig::default()
+        })
+        .expect("client")
+    }
+
+    #[tokio::test]
+    async fn a_failed_assume_role_is_marked_with_the_role_and_the_base_identity() {
+        let base = Arc::new(StaticProvider::new(
+            Credentials::new("BASEID", "base-secret"),
+            "the provider configuration",
+        ));
+        let provider = AssumeRoleProvider::new(unreachable_sts().with_credentials(base), params());
+        let err = provider.fetch().await.expect_err("nothing listens");
+        match &err {
+            Error::AssumeRole {
+                role_arn,
+                base,
+                error,
+            } => {
+                assert_eq!(role_arn, "acs:ram::1:role/deployer");
+                assert!(base.contains("BASEID"), "{base}");
+                assert!(matches!(**error, Error::Transport { .. }), "{error:?}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(!err.to_string().contains("base-secret"));
+    }
+
+    #[tokio::test]
+    async fn a_failure_of_the_base_credentials_stays_the_bases() {
+        let base = Arc::new(NoCredentials(
+            "the ECS metadata service did not answer".into(),
+        ));
+        let provider = AssumeRoleProvider::new(unreachable_sts().with_credentials(base), params());
+        let err = provider.fetch().await.expect_err("no base credentials");
+        assert!(
+            matches!(&err, Error::Credentials(m) if m.contains("ECS metadata")),
+            "{err:?}"
+        );
     }
 }
