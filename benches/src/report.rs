@@ -55,7 +55,8 @@ enum CallBudget {
 impl CallBudget {
     fn for_op(op: LifecycleOp) -> Option<CallBudget> {
         match op {
-            LifecycleOp::Create | LifecycleOp::Refresh => Some(CallBudget::Exactly(3)),
+            LifecycleOp::Create => Some(CallBudget::Exactly(3)),
+            LifecycleOp::Refresh => Some(CallBudget::AtMost(4)),
             LifecycleOp::Destroy => Some(CallBudget::AtMost(4)),
             LifecycleOp::UpdateBuckets => None,
         }
@@ -680,7 +681,12 @@ mod tests {
                         ("CreatePolicy", 1),
                         ("CreateRole", 1),
                     ]),
-                    counts(&[("GetPolicy", 1), ("GetRole", 1), ("ListPoliciesForRole", 1)]),
+                    counts(&[
+                        ("GetPolicy", 1),
+                        ("GetRole", 1),
+                        ("ListEntitiesForPolicy", 1),
+                        ("ListPoliciesForRole", 1),
+                    ]),
                     counts(&[("CreatePolicyVersion", 1)]),
                     counts(&[
                         ("DeletePolicy", 1),

@@ -211,6 +211,43 @@ pub struct AttachedGroup {
     pub attach_date: String,
 }
 
+/// Something a policy can be attached to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize)]
+pub enum Principal {
+    Role(String),
+    User(String),
+    Group(String),
+}
+
+impl std::fmt::Display for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Principal::Role(name) => write!(f, "role {name:?}"),
+            Principal::User(name) => write!(f, "user {name:?}"),
+            Principal::Group(name) => write!(f, "group {name:?}"),
+        }
+    }
+}
+
+impl ListEntitiesForPolicyResponse {
+    /// Every principal the policy is attached to.
+    pub fn principals(&self) -> Vec<Principal> {
+        let roles = self
+            .roles
+            .iter()
+            .map(|r| Principal::Role(r.role_name.clone()));
+        let users = self
+            .users
+            .iter()
+            .map(|u| Principal::User(u.user_name.clone()));
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| Principal::Group(g.group_name.clone()));
+        roles.chain(users).chain(groups).collect()
+    }
+}
+
 /// `CreateRole` input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateRoleRequest {
@@ -762,6 +799,24 @@ impl Client {
         let params = policy_key(policy_type, policy_name).set("RoleName", role_name);
         self.call(Service::Ram, "DetachPolicyFromRole", params)
             .await
+    }
+
+    /// `DetachPolicyFromRole`, `DetachPolicyFromUser` or `DetachPolicyFromGroup`.
+    pub async fn detach_policy_from(
+        &self,
+        policy_type: PolicyType,
+        policy_name: &str,
+        principal: &Principal,
+    ) -> Result<Ack, Error> {
+        let key = policy_key(policy_type, policy_name);
+        let (action, params) = match principal {
+            Principal::Role(name) => ("DetachPolicyFromRole", key.set("RoleName", name.as_str())),
+            Principal::User(name) => ("DetachPolicyFromUser", key.set("UserName", name.as_str())),
+            Principal::Group(name) => {
+                ("DetachPolicyFromGroup", key.set("GroupName", name.as_str()))
+            }
+        };
+        self.call(Service::Ram, action, params).await
     }
 
     /// `ListPoliciesForRole`.

@@ -7,7 +7,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::alicloud::ram::{
     AttachedPolicy, CreatePolicyRequest, CreatePolicyVersionRequest, CreateRoleRequest,
-    GetPolicyResponse, PolicyType, Role, RotateStrategy, TaggedResource, UpdateRoleRequest,
+    GetPolicyResponse, PolicyType, Principal, Role, RotateStrategy, TaggedResource,
+    UpdateRoleRequest,
 };
 use crate::alicloud::{Client, Error};
 use crate::plugin::diagnostics::Diagnostics;
@@ -442,7 +443,7 @@ pub async fn create(client: &Client, planned: &RoleModel, stop: &CancellationTok
         return Outcome {
             state: Some(state),
             diagnostics,
-            snapshot: Some(AttachmentSnapshot::only_ours()),
+            snapshot: Some(AttachmentSnapshot::only_ours(&desired.role_name)),
         };
     }
 
@@ -474,7 +475,13 @@ const LOOK_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// lost). Any failure to look counts as "not known to be attached".
 async fn confirm_attached(client: &Client, desired: &Desired) -> bool {
     let client = client.with_deadline(tokio::time::Instant::now() + LOOK_GRACE);
-    let found = find(&client, &desired.role_name, &desired.policy_name, false).await;
+    let found = find(
+        &client,
+        &desired.role_name,
+        &desired.policy_name,
+        Extras::default(),
+    )
+    .await;
     let attached = match found {
         Ok(found) => found.role.is_some() && found.is_attached(&desired.policy_name),
         Err(_) => false,
@@ -526,6 +533,8 @@ struct Found {
     attached: Vec<AttachedPolicy>,
     /// The role's and the policy's tags, when they were asked for.
     tags: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
+    /// Everything our policy is attached to, when it was asked for.
+    principals: Option<Vec<Principal>>,
 }
 
 impl Found {
@@ -578,14 +587,23 @@ async fn tags_of(
     }
 }
 
-/// `GetRole`, `GetPolicy` and `ListPoliciesForRole` concurrently (with `ListTagResources` for
-/// the role and the policy when `with_tags`).
+/// What a round of reads asks for beyond the role, the policy and the role's attachments.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extras {
+    /// `ListTagResources` for the role and the policy.
+    tags: bool,
+    /// `ListEntitiesForPolicy`: everything our policy is attached to.
+    principals: bool,
+}
+
+/// `GetRole`, `GetPolicy` and `ListPoliciesForRole` concurrently, with the `extras` asked for.
 async fn find(
     client: &Client,
     role_name: &str,
     policy_name: &str,
-    with_tags: bool,
+    extras: Extras,
 ) -> Result<Found, Diagnostics> {
+    let with_tags = extras.tags;
     let tags = async {
         if !with_tags {
             return Ok(None);
@@ -596,11 +614,25 @@ async fn find(
         );
         Ok::<_, Error>(Some((role_tags?, policy_tags?)))
     };
-    let (role, policy, attached, tags) = tokio::join!(
+    let principals = async {
+        if !extras.principals {
+            return Ok(None);
+        }
+        match client
+            .list_entities_for_policy(PolicyType::Custom, policy_name)
+            .await
+        {
+            Ok(response) => Ok(Some(response.principals())),
+            Err(error) if error.is_not_found() => Ok(Some(Vec::new())),
+            Err(error) => Err(error),
+        }
+    };
+    let (role, policy, attached, tags, principals) = tokio::join!(
         client.get_role(role_name),
         client.get_policy(PolicyType::Custom, policy_name),
         client.list_policies_for_role(role_name),
         tags,
+        principals,
     );
     let role = match role {
         Ok(response) => Some(response.role),
@@ -638,11 +670,18 @@ async fn find(
             &error,
         )
     })?;
+    let principals = principals.map_err(|error| {
+        api_error(
+            &format!("Listing what RAM policy {policy_name:?} is attached to"),
+            &error,
+        )
+    })?;
     Ok(Found {
         role,
         policy,
         attached,
         tags,
+        principals,
     })
 }
 
@@ -661,9 +700,17 @@ pub async fn read(
         .unwrap_or_else(|| policy::DEFAULT_POLICY_NAME.to_string());
     // Tags cost a call per object, so they are read only when the configuration manages them.
     let with_tags = prior.tags.is_known();
-    let found = find(client, &role_name, &policy_name, with_tags).await?;
+    let extras = Extras {
+        tags: with_tags,
+        principals: true,
+    };
+    let found = find(client, &role_name, &policy_name, extras).await?;
     let mut snapshot = AttachmentSnapshot::observed(&found.attached, &policy_name);
     snapshot.tags = found.tags.clone();
+    snapshot.policy_principals = found.principals.clone();
+    if !found.is_attached(&policy_name) {
+        snapshot.policy_not_attached = Some(PolicyNotAttached::observe(found.policy.as_ref()));
+    }
     let Some(role) = &found.role else {
         // The role is gone. If our own policy stayed (the one the prior state describes), the
         // resource stays in state without its role, and the next apply recreates the role and
@@ -763,10 +810,8 @@ pub async fn update(
         || recreated_role.is_some();
     // Each object's tags are changed from what it really has (seen by the refresh), so drift on
     // the role and on the policy is fixed by one apply.
-    let observed_tags = snapshot
-        .as_ref()
-        .filter(|s| s.is_fresh())
-        .and_then(|s| s.tags.clone());
+    let fresh_snapshot = snapshot.as_ref().filter(|s| s.is_fresh());
+    let observed_tags = fresh_snapshot.and_then(|s| s.tags.clone());
     let (role_tags, policy_tags) = match &observed_tags {
         Some((role, policy)) => (Tri::Known(role.clone()), Tri::Known(policy.clone())),
         None => (prior.tags.clone(), prior.tags.clone()),
@@ -789,7 +834,8 @@ pub async fn update(
     let update_policy = async {
         let version = if policy_changes {
             let maybe_detached = prior.policy_document.is_null() || recreated_role.is_some();
-            Some(converge_policy(client, &desired, maybe_detached).await?)
+            let seen = fresh_snapshot.and_then(|s| s.policy_not_attached.as_ref());
+            Some(converge_policy(client, &desired, maybe_detached, seen).await?)
         } else {
             None
         };
@@ -961,6 +1007,7 @@ async fn converge_policy(
     client: &Client,
     desired: &Desired,
     maybe_detached: bool,
+    seen: Option<&PolicyNotAttached>,
 ) -> Result<String, Error> {
     let request = CreatePolicyVersionRequest {
         policy_name: desired.policy_name.clone(),
@@ -968,10 +1015,22 @@ async fn converge_policy(
         set_as_default: true,
         rotate_strategy: RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded,
     };
-    let (version, recreated) = match client.create_policy_version(&request).await {
-        Ok(response) => (response.policy_version.version_id, false),
-        Err(error) if error.is_not_found() => (create_policy(client, desired).await?, true),
-        Err(error) => return Err(error),
+    let new_version = async {
+        match client.create_policy_version(&request).await {
+            Ok(response) => Ok((response.policy_version.version_id, false)),
+            Err(error) if error.is_not_found() => Ok((create_policy(client, desired).await?, true)),
+            Err(error) => Err(error),
+        }
+    };
+    let (version, recreated) = match seen {
+        Some(PolicyNotAttached::Missing) => (create_policy(client, desired).await?, true),
+        Some(PolicyNotAttached::Detached {
+            buckets: Some(buckets),
+        }) if *buckets == desired.buckets => match current_version(client, desired).await? {
+            Some(version) => (version, false),
+            None => new_version.await?,
+        },
+        _ => new_version.await?,
     };
     if maybe_detached || recreated {
         match client
@@ -986,12 +1045,31 @@ async fn converge_policy(
     Ok(version)
 }
 
-/// Delete: refuse (before changing anything) when other policies are attached and
+/// The default version of our policy when its document is already the desired one (a detached
+/// policy that only needs attaching), else `None`.
+async fn current_version(client: &Client, desired: &Desired) -> Result<Option<String>, Error> {
+    match client
+        .get_policy(PolicyType::Custom, &desired.policy_name)
+        .await
+    {
+        Ok(found)
+            if policy::documents_equivalent(found.default_document(), &desired.policy_document) =>
+        {
+            Ok(Some(version_or_v1(found.policy.default_version)))
+        }
+        Ok(_) => Ok(None),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Delete: refuse (before changing anything) when something Terraform does not manage is
+/// involved (other policies attached to our role, our policy attached to other principals) and
 /// `force_detach_policies` is false; else detach, then delete the policy and the role
 /// concurrently. Anything already gone counts as done. A fresh [`AttachmentSnapshot`] (from the
-/// refresh that precedes a destroy, or a recent apply) stands in for `ListPoliciesForRole`,
-/// saving a round trip; if someone attached a policy since, RAM's `DeleteRole` refuses with
-/// `DeleteConflict.Role.Policy` and the error says so.
+/// refresh that precedes a destroy, or a recent apply) stands in for `ListPoliciesForRole` and
+/// `ListEntitiesForPolicy`, saving a round trip; if someone attached a policy since, RAM's
+/// `DeleteRole` refuses with `DeleteConflict.Role.Policy` and the error says so.
 pub async fn delete(
     client: &Client,
     prior: &RoleModel,
@@ -1010,87 +1088,210 @@ pub async fn delete(
         .as_known()
         .copied()
         .unwrap_or(false);
-
-    let attached: Vec<(PolicyType, String)> = match snapshot.filter(|s| s.is_fresh()) {
-        Some(snapshot) => snapshot.attached(&policy_name),
-        None => match client.list_policies_for_role(&role_name).await {
-            Ok(response) => response
-                .policies
-                .iter()
-                .map(|p| (policy_type_of(&p.policy_type), p.policy_name.clone()))
-                .collect(),
-            Err(error) if error.is_not_found() => {
-                // The role is gone already; make sure our policy is too.
-                return match ignore_not_found(client.delete_policy(&policy_name, true).await) {
-                    Ok(()) => Diagnostics::new(),
-                    Err(error) => {
-                        api_error(&format!("Deleting RAM policy {policy_name:?}"), &error)
-                    }
-                };
-            }
-            Err(error) => {
-                return api_error(
-                    &format!("Listing the policies of RAM role {role_name:?}"),
-                    &error,
-                )
-            }
-        },
+    let attachments = match Attachments::of(client, &role_name, &policy_name, snapshot).await {
+        Ok(attachments) => attachments,
+        Err(diags) => return diags,
     };
-    let is_ours =
-        |(kind, name): &&(PolicyType, String)| *kind == PolicyType::Custom && *name == policy_name;
-    let foreign: Vec<&(PolicyType, String)> = attached.iter().filter(|p| !is_ours(p)).collect();
-    if !foreign.is_empty() && !force {
-        let names: Vec<String> = foreign
-            .iter()
-            .map(|(kind, name)| format!("{name} ({})", kind.as_str()))
-            .collect();
-        let mut diags = Diagnostics::new();
-        diags.error(
-            format!("RAM role {role_name:?} has other policies attached"),
-            format!(
-                "Nothing was changed: the role also has these policies attached, which this \
-                 resource did not attach: {}. Detach them first, or set \
-                 force_detach_policies = true (and apply) to have destroy detach them.",
-                names.join(", ")
-            ),
-        );
-        return diags;
-    }
-
-    let role = role_name.as_str();
-    let detaches = attached.iter().map(|(kind, name)| async move {
-        ignore_not_found(client.detach_policy_from_role(*kind, name, role).await)
-            .map_err(|e| (name.clone(), e))
-    });
-    let mut diags = Diagnostics::new();
-    for result in futures::future::join_all(detaches).await {
-        if let Err((name, error)) = result {
-            diags.extend(api_error(
-                &format!("Detaching policy {name:?} from role {role_name:?}"),
-                &error,
-            ));
+    if !force {
+        if let Some(refusal) = attachments.refusal(&role_name, &policy_name) {
+            return refusal;
         }
     }
+    let mut diags = attachments
+        .detach_all(client, &role_name, &policy_name)
+        .await;
     if diags.has_errors() {
         return diags;
     }
-    let (policy_result, role_result) = tokio::join!(
-        client.delete_policy(&policy_name, true),
-        client.delete_role(&role_name),
-    );
+    let delete_role = async {
+        match attachments.on_role {
+            Some(_) => ignore_not_found(client.delete_role(&role_name).await),
+            None => Ok(()),
+        }
+    };
+    let (policy_result, role_result) =
+        tokio::join!(client.delete_policy(&policy_name, true), delete_role);
     if let Err(error) = ignore_not_found(policy_result) {
         diags.extend(api_error(
             &format!("Deleting RAM policy {policy_name:?}"),
             &error,
         ));
     }
-    if let Err(error) = ignore_not_found(role_result) {
+    if let Err(error) = role_result {
         diags.extend(api_error(
             &format!("Deleting RAM role {role_name:?}"),
             &error,
         ));
     }
     diags
+}
+
+/// What destroy has to undo: the policies attached to our role, and the principals our policy
+/// is attached to.
+struct Attachments {
+    /// `None` when the role does not exist any more.
+    on_role: Option<Vec<(PolicyType, String)>>,
+    /// Everything our policy is attached to, our role included.
+    of_policy: Vec<Principal>,
+}
+
+impl Attachments {
+    /// From a fresh snapshot where it has the answer, else from RAM (both lists concurrently).
+    async fn of(
+        client: &Client,
+        role_name: &str,
+        policy_name: &str,
+        snapshot: Option<&AttachmentSnapshot>,
+    ) -> Result<Attachments, Diagnostics> {
+        let fresh = snapshot.filter(|s| s.is_fresh());
+        let on_role = async {
+            if let Some(snapshot) = fresh {
+                return Ok(Some(snapshot.attached(policy_name)));
+            }
+            match client.list_policies_for_role(role_name).await {
+                Ok(response) => Ok(Some(
+                    response
+                        .policies
+                        .iter()
+                        .map(|p| (policy_type_of(&p.policy_type), p.policy_name.clone()))
+                        .collect(),
+                )),
+                Err(error) if error.is_not_found() => Ok(None),
+                Err(error) => Err(api_error(
+                    &format!("Listing the policies of RAM role {role_name:?}"),
+                    &error,
+                )),
+            }
+        };
+        let of_policy = async {
+            if let Some(principals) = fresh.and_then(|s| s.policy_principals.clone()) {
+                return Ok(principals);
+            }
+            match client
+                .list_entities_for_policy(PolicyType::Custom, policy_name)
+                .await
+            {
+                Ok(response) => Ok(response.principals()),
+                Err(error) if error.is_not_found() => Ok(Vec::new()),
+                Err(error) => Err(api_error(
+                    &format!("Listing what RAM policy {policy_name:?} is attached to"),
+                    &error,
+                )),
+            }
+        };
+        let (on_role, of_policy) = tokio::join!(on_role, of_policy);
+        Ok(Attachments {
+            on_role: on_role?,
+            of_policy: of_policy?,
+        })
+    }
+
+    /// Policies on our role that are not ours.
+    fn foreign_policies<'a>(&'a self, policy_name: &str) -> Vec<&'a (PolicyType, String)> {
+        self.on_role
+            .iter()
+            .flatten()
+            .filter(|(kind, name)| !(*kind == PolicyType::Custom && name == policy_name))
+            .collect()
+    }
+
+    /// Principals other than our role that our policy is attached to.
+    fn other_principals(&self, role_name: &str) -> Vec<&Principal> {
+        self.of_policy
+            .iter()
+            .filter(|p| !matches!(p, Principal::Role(name) if name == role_name))
+            .collect()
+    }
+
+    /// The refusal to destroy when Terraform would change what it does not manage.
+    fn refusal(&self, role_name: &str, policy_name: &str) -> Option<Diagnostics> {
+        let foreign = self.foreign_policies(policy_name);
+        let others = self.other_principals(role_name);
+        if foreign.is_empty() && others.is_empty() {
+            return None;
+        }
+        let mut findings = Vec::new();
+        if !foreign.is_empty() {
+            let names: Vec<String> = foreign
+                .iter()
+                .map(|(kind, name)| format!("{name} ({})", kind.as_str()))
+                .collect();
+            findings.push(format!(
+                "role {role_name:?} also has these policies attached, which this resource did \
+                 not attach: {}",
+                names.join(", ")
+            ));
+        }
+        if !others.is_empty() {
+            let names: Vec<String> = others.iter().map(ToString::to_string).collect();
+            findings.push(format!(
+                "policy {policy_name:?} is also attached to {}, which this resource does not \
+                 manage (deleting the policy would silently take it away from them)",
+                names.join(", ")
+            ));
+        }
+        let summary = if foreign.is_empty() {
+            format!("RAM policy {policy_name:?} is attached elsewhere")
+        } else {
+            format!("RAM role {role_name:?} has other policies attached")
+        };
+        let mut diags = Diagnostics::new();
+        diags.error(
+            summary,
+            format!(
+                "Nothing was changed: {}. Detach them first, or set force_detach_policies = true \
+                 (and apply) to have destroy detach them, leaving those principals and policies \
+                 otherwise untouched.",
+                findings.join("; and ")
+            ),
+        );
+        Some(diags)
+    }
+
+    /// Detaches every policy from our role and our policy from every other principal,
+    /// concurrently; anything already detached counts as done.
+    async fn detach_all(&self, client: &Client, role_name: &str, policy_name: &str) -> Diagnostics {
+        let from_role = self
+            .on_role
+            .iter()
+            .flatten()
+            .map(|(kind, name)| async move {
+                ignore_not_found(client.detach_policy_from_role(*kind, name, role_name).await)
+                    .map_err(|e| {
+                        (
+                            format!("Detaching policy {name:?} from role {role_name:?}"),
+                            e,
+                        )
+                    })
+            });
+        let others = self.other_principals(role_name);
+        let from_others = others.into_iter().map(|principal| async move {
+            ignore_not_found(
+                client
+                    .detach_policy_from(PolicyType::Custom, policy_name, principal)
+                    .await,
+            )
+            .map_err(|e| {
+                (
+                    format!("Detaching policy {policy_name:?} from {principal}"),
+                    e,
+                )
+            })
+        });
+        let (from_role, from_others) = tokio::join!(
+            futures::future::join_all(from_role),
+            futures::future::join_all(from_others),
+        );
+        let mut diags = Diagnostics::new();
+        for (doing, error) in from_role
+            .into_iter()
+            .chain(from_others)
+            .filter_map(Result::err)
+        {
+            diags.extend(api_error(&doing, &error));
+        }
+        diags
+    }
 }
 
 fn policy_type_of(wire: &str) -> PolicyType {
@@ -1117,6 +1318,38 @@ pub struct AttachmentSnapshot {
     /// The role's and the policy's tags, when the observation read them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tags: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
+    /// Everything our policy was attached to (our role included), when the observation read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy_principals: Option<Vec<Principal>>,
+    /// What became of our policy when it was not found attached, so that apply does only what
+    /// is needed to bring it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy_not_attached: Option<PolicyNotAttached>,
+}
+
+/// Our policy, seen not attached to the role.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+enum PolicyNotAttached {
+    /// It does not exist: apply creates it (no `CreatePolicyVersion` to fail first).
+    Missing,
+    /// It exists, detached; its document is the template for these buckets (apply only
+    /// attaches it when they are the ones wanted).
+    Detached { buckets: Option<BTreeSet<String>> },
+}
+
+impl PolicyNotAttached {
+    fn observe(policy: Option<&GetPolicyResponse>) -> PolicyNotAttached {
+        match policy {
+            None => PolicyNotAttached::Missing,
+            Some(policy) => {
+                let document = policy.default_document();
+                let buckets = policy::parse_bucket_names(document).ok().filter(|buckets| {
+                    policy::documents_equivalent(&policy::render_policy(buckets), document)
+                });
+                PolicyNotAttached::Detached { buckets }
+            }
+        }
+    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -1145,16 +1378,20 @@ impl AttachmentSnapshot {
                 .map(|p| (p.policy_type.clone(), p.policy_name.clone()))
                 .collect(),
             tags: None,
+            policy_principals: None,
+            policy_not_attached: None,
         }
     }
 
-    /// Right after a create: only our policy is attached.
-    fn only_ours() -> AttachmentSnapshot {
+    /// Right after a create: only our policy is attached, and only to our role.
+    fn only_ours(role_name: &str) -> AttachmentSnapshot {
         AttachmentSnapshot {
             observed_at: unix_now(),
             ours_attached: true,
             others: Vec::new(),
             tags: None,
+            policy_principals: Some(vec![Principal::Role(role_name.to_string())]),
+            policy_not_attached: None,
         }
     }
 
@@ -1268,7 +1505,7 @@ pub async fn lookup(
     attachment: Attachment,
 ) -> Result<RoleModel, LookupError> {
     let guess = explicit_policy.unwrap_or(policy::DEFAULT_POLICY_NAME);
-    let mut found = find(client, role_name, guess, false).await?;
+    let mut found = find(client, role_name, guess, Extras::default()).await?;
     let Some(role) = found.role.clone() else {
         return Err(LookupError::RoleNotFound {
             role: role_name.to_string(),
@@ -1384,7 +1621,7 @@ mod tests {
 
     #[test]
     fn old_snapshots_are_not_trusted() {
-        let mut snapshot = AttachmentSnapshot::only_ours();
+        let mut snapshot = AttachmentSnapshot::only_ours("Role");
         assert!(snapshot.is_fresh());
         snapshot.observed_at -= SNAPSHOT_TRUSTED_FOR_SECS + 1;
         assert!(!snapshot.is_fresh());

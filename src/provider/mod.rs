@@ -561,8 +561,7 @@ fn plan_role(
         return Err(unknown_type(&request.type_name));
     }
     let prior = decode_role(request.prior_state.as_ref())?;
-    let (proposed_raw, proposed) = decode_role_value(request.proposed_new_state.as_ref())?;
-    let Some(proposed) = proposed else {
+    let Some(proposed) = decode_role(request.proposed_new_state.as_ref())? else {
         // Destroy: the planned state is null.
         return Ok((encode_role(None)?, Vec::new()));
     };
@@ -576,7 +575,7 @@ fn plan_role(
     let mut planned = plan.planned.to_value();
     role_schema()
         .block
-        .conform_to_config(&mut planned, &proposed_raw);
+        .conform_to_config(&mut planned, &config_raw);
     Ok((
         encode(&planned, role_type())?,
         plan.requires_replace.iter().map(|p| p.to_proto()).collect(),

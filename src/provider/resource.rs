@@ -31,7 +31,7 @@ pub fn schema() -> Schema {
                 Attribute::new("max_session_duration", Type::Number, OptionalComputed, "Maximum session duration of the role in seconds, 3600-43200 (default 3600). Updated in place."),
                 Attribute::new("policy_description", s(), Optional, "Description of the custom policy, at most 1024 characters. Updated in place."),
                 Attribute::new("tags", Type::Map(Box::new(Type::String)), Optional, "Tags applied to both the role and the policy: at most 20, keys 1-128 characters and values at most 128, keys must not start with `acs:` or `aliyun`. Changed in place with only the difference tagged or untagged; tags changed outside Terraform show in the plan."),
-                Attribute::new("force_detach_policies", Type::Bool, OptionalComputed, "On destroy, also detach policies that something else attached to the role (default `false`: destroy refuses and names them)."),
+                Attribute::new("force_detach_policies", Type::Bool, OptionalComputed, "On destroy, also detach what Terraform does not manage: policies that something else attached to the role, and this policy from other roles, users or groups it was attached to (default `false`: destroy refuses, changing nothing, and names them)."),
                 Attribute::new("id", s(), Computed, "The role name."),
                 Attribute::new("arn", s(), Computed, "ARN of the role, `acs:ram::<account>:role/<name>`."),
                 Attribute::new("role_id", s(), Computed, "RAM's ID of the role."),

@@ -110,8 +110,9 @@ fn create_matches_ram_then_plans_no_changes_and_destroy_empties_ram() {
     let (_, refresh_calls) = emulator.count_calls(|| tf.assert_no_changes());
     assert_eq!(
         refresh_calls.values().sum::<u64>(),
-        3,
-        "refresh should take GetRole, GetPolicy, ListPoliciesForRole: {refresh_calls:?}"
+        4,
+        "refresh should take GetRole, GetPolicy, ListPoliciesForRole, ListEntitiesForPolicy: \
+         {refresh_calls:?}"
     );
 
     let (_, destroy_calls) = emulator.count_calls(|| {
@@ -408,6 +409,79 @@ fn destroy_refuses_foreign_policies_unless_forced() {
     );
 }
 
+#[test]
+fn destroy_never_strips_our_policy_from_principals_it_does_not_manage() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
+    tf.apply();
+    let client = emulator.client();
+    // Outside Terraform, someone gives another role our policy (and one of its own).
+    emulator.block_on(async {
+        client
+            .create_role(&CreateRoleRequest {
+                role_name: "SomeoneElsesRole".into(),
+                assume_role_policy_document: policy::render_trust_policy(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        client
+            .attach_policy_to_role(PolicyType::Custom, POLICY, "SomeoneElsesRole")
+            .await
+            .unwrap();
+        client
+            .attach_policy_to_role(
+                PolicyType::System,
+                "AliyunOSSReadOnlyAccess",
+                "SomeoneElsesRole",
+            )
+            .await
+            .unwrap();
+    });
+    let before = emulator.state();
+    let (out, calls) =
+        emulator.count_calls(|| tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]));
+    out.assert_failure();
+    assert!(out.all().contains("SomeoneElsesRole"), "{}", out.all());
+    assert!(out.all().contains("force_detach_policies"), "{}", out.all());
+    assert_eq!(
+        emulator.state(),
+        before,
+        "a refused destroy must change nothing"
+    );
+    let changes: Vec<&String> = calls
+        .keys()
+        .filter(|action| !action.starts_with("Get") && !action.starts_with("List"))
+        .collect();
+    assert!(changes.is_empty(), "a refused destroy sent {changes:?}");
+
+    tf.write(
+        "main.tf",
+        &config(
+            &emulator,
+            &format!("{}\n  force_detach_policies = true", buckets(&["images"])),
+        ),
+    );
+    tf.apply();
+    tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+        .assert_success();
+    let after = emulator.state();
+    assert!(emulator_role(&after, ROLE).is_none());
+    assert!(emulator_policy(&after, POLICY).is_none());
+    assert!(
+        emulator_role(&after, "SomeoneElsesRole").is_some(),
+        "the other role is only detached from our policy, never deleted"
+    );
+    let others: Vec<&Value> = after["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["RoleName"] == "SomeoneElsesRole")
+        .collect();
+    assert_eq!(others.len(), 1, "{after}");
+    assert_eq!(others[0]["PolicyName"], "AliyunOSSReadOnlyAccess");
+}
+
 fn create_by_hand(emulator: &Emulator, buckets: &[&str]) {
     let client = emulator.client();
     emulator.block_on(async {
@@ -609,7 +683,8 @@ fn destroy_without_recorded_attachments_lists_them_first() {
         .assert_success();
     });
     assert_eq!(calls.get("ListPoliciesForRole"), Some(&1), "{calls:?}");
-    assert_eq!(calls.values().sum::<u64>(), 4, "{calls:?}");
+    assert_eq!(calls.get("ListEntitiesForPolicy"), Some(&1), "{calls:?}");
+    assert_eq!(calls.values().sum::<u64>(), 5, "{calls:?}");
     assert!(
         ram_is_empty(&emulator.state()),
         "RAM not empty: {}",

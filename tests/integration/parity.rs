@@ -222,7 +222,12 @@ fn adding_a_timeouts_block_changes_nothing_in_ram() {
         &config(&emulator, "  timeouts {\n    delete = \"2m\"\n  }"),
     );
     let (_, calls) = emulator.count_calls(|| tf.apply());
-    let reads = ["GetRole", "GetPolicy", "ListPoliciesForRole"];
+    let reads = [
+        "GetRole",
+        "GetPolicy",
+        "ListPoliciesForRole",
+        "ListEntitiesForPolicy",
+    ];
     assert!(
         calls.keys().all(|action| reads.contains(&action.as_str())),
         "only the refresh may call RAM: {calls:?}"

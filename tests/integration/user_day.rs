@@ -1272,15 +1272,11 @@ fn tags_changed_only_on_the_policy_show_in_the_plan() {
 // 6. A role and its policy that exist but are not attached
 // =============================================================================================
 
-/// The apply after importing an unattached pair attaches the policy and changes nothing else.
-/// (A `CreatePolicyVersion` re-sending the same document is tolerated: after import the state
-/// records no document for a policy that is not attached, so the provider may not know it is
-/// already right.)
+/// The apply after importing an unattached pair attaches the policy and changes nothing else:
+/// the refresh saw the detached policy's document already right, so no new version is written.
 #[track_caller]
 fn assert_only_attached(calls: &BTreeMap<String, u64>) {
-    let mut changed = mutating(calls);
-    let versions = changed.remove("CreatePolicyVersion").unwrap_or(0);
-    assert!(versions <= 1, "at most one new policy version: {calls:?}");
+    let changed = mutating(calls);
     assert_eq!(
         changed,
         counts(&[("AttachPolicyToRole", 1)]),
