@@ -261,7 +261,7 @@ impl Client {
                 return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
             }
             earlier_unknown |= err.is_outcome_unknown();
-            debug!(action, attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
+            debug!(action, subject = params.subject(), attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
             last = Some(err);
             tokio::time::sleep(delay).await;
         }
@@ -291,12 +291,13 @@ impl Client {
         let started = std::time::Instant::now();
         let (status, body) = self.send(endpoint, prepared).await.map_err(|e| {
             let err = transport_error(action, endpoint, &e);
-            debug!(action, attempt, error = %err, "request failed");
+            debug!(action, subject = params.subject(), attempt, error = %err, "request failed");
             err
         })?;
         let envelope = Envelope::parse(&body);
         debug!(
             action,
+            subject = params.subject(),
             attempt,
             status,
             request_id = envelope.request_id.as_str(),
@@ -436,6 +437,20 @@ impl Params {
 
     pub(crate) fn pairs(&self) -> &[(String, String)] {
         &self.0
+    }
+
+    /// The objects a call is about (`RoleName=... PolicyName=...`), so that log lines of calls
+    /// made for several resources at once (`for_each`, aliases) can be told apart.
+    pub(crate) fn subject(&self) -> String {
+        const NAMES: &[&str] = &["RoleName", "PolicyName", "UserName", "GroupName"];
+        self.0
+            .iter()
+            .filter(|(name, _)| {
+                NAMES.contains(&name.as_str()) || name.starts_with("ResourceNames.")
+            })
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -660,6 +675,22 @@ fn split_bulky(message: &str) -> (String, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_lines_name_the_objects_a_call_is_about() {
+        let params = Params::new()
+            .set("PolicyType", "Custom")
+            .set("PolicyName", "ThePolicy")
+            .set("RoleName", "TheRole")
+            .set("PolicyDocument", "{}");
+        assert_eq!(params.subject(), "PolicyName=ThePolicy RoleName=TheRole");
+        let tags = Params::new()
+            .set("ResourceType", "role")
+            .set("ResourceNames.1", "TheRole")
+            .set("Tag.1.Key", "env");
+        assert_eq!(tags.subject(), "ResourceNames.1=TheRole");
+        assert_eq!(Params::new().subject(), "");
+    }
 
     fn creds() -> Credentials {
         Credentials::new("AKID", "s3cr3t").with_security_token(Some("tok/+=en".into()))

@@ -41,7 +41,7 @@ pub fn schema() -> Schema {
                 Attribute::new("access_key", s(), Optional, "Access key ID. Environment: `ALIBABA_CLOUD_ACCESS_KEY_ID` or `ALICLOUD_ACCESS_KEY`."),
                 Attribute::new("secret_key", s(), Optional, "Access key secret. Environment: `ALIBABA_CLOUD_ACCESS_KEY_SECRET` or `ALICLOUD_SECRET_KEY`.").sensitive(),
                 Attribute::new("security_token", s(), Optional, "STS security token for temporary credentials. Environment: `ALIBABA_CLOUD_SECURITY_TOKEN` or `ALICLOUD_SECURITY_TOKEN`.").sensitive(),
-                Attribute::new("region", s(), Optional, "Region (default `cn-hangzhou`). RAM is global; STS uses the region. Environment: `ALIBABA_CLOUD_REGION` or `ALICLOUD_REGION`."),
+                Attribute::new("region", s(), Optional, "Region id (default `cn-hangzhou`), such as `cn-shanghai` or `ap-southeast-1`; a malformed id is an error and one this provider does not know is warned about. RAM is global; STS uses the region. Environment: `ALIBABA_CLOUD_REGION` or `ALICLOUD_REGION`."),
                 Attribute::new("profile", s(), Optional, "Profile in the aliyun CLI configuration file. Environment: `ALIBABA_CLOUD_PROFILE` or `ALICLOUD_PROFILE`."),
                 Attribute::new("shared_credentials_file", s(), Optional, "Path of the aliyun CLI configuration file (default `~/.aliyun/config.json`). Environment: `ALIBABA_CLOUD_CREDENTIALS_FILE`."),
                 Attribute::new("ecs_role_name", s(), Optional, "RAM role of the ECS instance to take credentials from, through the instance metadata service. Environment: `ALIBABA_CLOUD_ECS_METADATA`."),
@@ -206,6 +206,22 @@ impl ProviderConfig {
                 );
             }
         }
+        if let Tri::Known(region) = &self.region {
+            match validation::validate_region(region) {
+                Err(rule) => diags.error_at(root("region"), "Invalid region", rule),
+                Ok(()) if !validation::KNOWN_REGIONS.contains(&region.as_str()) => diags
+                    .warning_at(
+                        root("region"),
+                        "Unknown region",
+                        format!(
+                            "region {region:?} is not a region this provider knows; STS would be \
+                             called at https://sts.{region}.aliyuncs.com unless endpoints.sts is \
+                             set. Check the spelling (for example \"cn-hangzhou\")."
+                        ),
+                    ),
+                Ok(()) => {}
+            }
+        }
         if self.access_key.is_known() != self.secret_key.is_known()
             && !self.access_key.is_unknown()
             && !self.secret_key.is_unknown()
@@ -359,6 +375,34 @@ mod tests {
             vec!["access_key", "assume_role", "endpoints.ram"]
         );
         assert!(unknown_arguments(&config_value("http://127.0.0.1:1", 1)).is_empty());
+    }
+
+    #[test]
+    fn regions_are_checked_as_region_ids() {
+        let with_region = |region: &str| ProviderConfig {
+            region: Tri::Known(region.into()),
+            ..Default::default()
+        };
+        for bad in [
+            "",
+            "CN-HANGZHOU",
+            "hangzhou",
+            "cn_hangzhou",
+            "cn-",
+            "x-nowhere",
+        ] {
+            let diags = with_region(bad).validate();
+            assert!(diags.has_errors(), "{bad:?} accepted");
+            assert_eq!(
+                diags.iter().next().and_then(|d| d.path.clone()),
+                Some(AttributePath::root("region"))
+            );
+        }
+        let unknown = with_region("xx-nowhere-1").validate();
+        assert!(!unknown.has_errors());
+        assert!(unknown.iter().any(|d| d.summary == "Unknown region"));
+        assert!(with_region("cn-hangzhou").validate().is_empty());
+        assert!(with_region("ap-southeast-1").validate().is_empty());
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub fn schema() -> Schema {
                 Attribute::new("role_name", s(), Required, "Name of the RAM role to read, for example `AliyunContainerRegistryCustomizedOSSBucketRole`."),
                 Attribute::new("policy_name", s(), OptionalComputed, "Name of the custom policy to read. When omitted: `AliyunContainerRegistryCustomizedOSSBucketRolePolicy` if it is attached to the role, else the only custom policy attached; anything else is an error that lists the candidates."),
                 Attribute::new("id", s(), Computed, "The role name."),
-                Attribute::new("bucket_names", Type::set(Type::String), Computed, "OSS buckets the attached policy grants, parsed from its default version."),
+                Attribute::new("bucket_names", Type::set(Type::String), Computed, "OSS buckets the attached policy grants, parsed from its default version. Null, with a warning, when the policy does not follow the Container Registry template (read `policy_document` then)."),
                 Attribute::new("description", s(), Computed, "Description of the role (null when it has none)."),
                 Attribute::new("max_session_duration", Type::Number, Computed, "Maximum session duration of the role in seconds."),
                 Attribute::new("policy_description", s(), Computed, "Description of the custom policy (null when it has none)."),
@@ -174,12 +174,13 @@ impl DataSourceModel {
 /// Reads the role and its policy from RAM with the import lookup: `GetRole`, `GetPolicy` and
 /// `ListPoliciesForRole` concurrently (one more `GetPolicy` when the policy had to be
 /// discovered), then both objects' tags.
+/// Reads the role; the diagnostics that come with a result are warnings.
 pub async fn read(
     client: &Client,
     config: &DataSourceModel,
-) -> Result<DataSourceModel, Diagnostics> {
+) -> Result<(DataSourceModel, Diagnostics), Diagnostics> {
     let (role_name, policy_name) = config.lookup_names()?;
-    lifecycle::lookup(
+    let found = lifecycle::lookup(
         client,
         &role_name,
         policy_name.as_deref(),
@@ -187,7 +188,37 @@ pub async fn read(
     )
     .await
     .map(|found| config.with_found(found))
-    .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))
+    .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))?;
+    let warnings = not_a_template_warning(&found);
+    Ok((found, warnings))
+}
+
+/// `bucket_names` is null both for "no buckets" and for a policy that does not follow the ACR
+/// template (say `oss:*` on `*`); the warning tells them apart.
+fn not_a_template_warning(found: &DataSourceModel) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let (Tri::Null, Tri::Known(document)) = (&found.bucket_names, &found.policy_document) {
+        diags.warning_at(
+            AttributePath::root("bucket_names"),
+            "Policy does not follow the Container Registry template",
+            format!(
+                "The policy {} attached to role {} is not the custom OSS bucket policy this \
+                 provider writes, so no bucket names can be read from it and bucket_names is \
+                 null. That does not mean the role can use no bucket: read policy_document to \
+                 see what it grants ({} characters).",
+                found
+                    .policy_name
+                    .as_known()
+                    .map_or("(unknown)", String::as_str),
+                found
+                    .role_name
+                    .as_known()
+                    .map_or("(unknown)", String::as_str),
+                document.len()
+            ),
+        );
+    }
+    diags
 }
 
 #[cfg(test)]

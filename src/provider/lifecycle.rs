@@ -205,7 +205,13 @@ fn role_exists_diagnostic(desired: &Desired, error: &Error) -> Diagnostics {
              replacing NAME with this resource's name in your configuration:\n\n  \
              terraform import {TYPE_NAME}.NAME {id}\n\nor, with Terraform 1.5 or later, add this \
              block and run terraform plan:\n\n  import {{\n    to = {TYPE_NAME}.NAME\n    id = \
-             \"{id}\"\n  }}\n\n({error})",
+             \"{id}\"\n  }}\n\nImport it only if no other Terraform state manages it: \
+             another workspace, another configuration, or another instance of a `count` or \
+             `for_each` resource using the same names may own it, and two states must never \
+             manage one role (give each its own role_name and policy_name instead). If this is a \
+             replacement with create_before_destroy, the object being replaced still holds the \
+             name: RAM names are unique in an account, so change both role_name and policy_name \
+             (or drop create_before_destroy).\n\n({error})",
             role = desired.role_name,
         ),
     );
@@ -220,8 +226,11 @@ fn policy_exists_diagnostic(desired: &Desired, error: &Error) -> Diagnostics {
             "A custom policy named {policy:?} already exists in this account, so it was not \
              created (and nothing else was left behind). If it is attached to an existing role, \
              import that role together with it:\n\n  terraform import {TYPE_NAME}.NAME \
-             ROLE_NAME:{policy}\n\nor choose another policy_name, or delete the policy. \
-             ({error})",
+             ROLE_NAME:{policy}\n\nor choose another policy_name, or delete the policy. Another \
+             Terraform state (another workspace or configuration, or another instance of a \
+             `count` or `for_each` resource) may own it; and under create_before_destroy the \
+             object being replaced still holds the name, so change both role_name and \
+             policy_name. ({error})",
             policy = desired.policy_name,
         ),
     );

@@ -451,7 +451,10 @@ impl Provider for ProviderService {
         let request = request.into_inner();
         let mut response = pb::read_data_source::Response::default();
         match self.read_data(&request).await {
-            Ok(state) => response.state = Some(state),
+            Ok((state, warnings)) => {
+                response.state = Some(state);
+                response.diagnostics = warnings.into_proto();
+            }
             Err(diags) => response.diagnostics = diags.into_proto(),
         }
         Ok(Response::new(response))
@@ -651,7 +654,7 @@ impl ProviderService {
     async fn read_data(
         &self,
         request: &pb::read_data_source::Request,
-    ) -> Result<pb::DynamicValue, Diagnostics> {
+    ) -> Result<(pb::DynamicValue, Diagnostics), Diagnostics> {
         if request.type_name != data_source::TYPE_NAME {
             return Err(unknown_type(&request.type_name));
         }
@@ -664,8 +667,8 @@ impl ProviderService {
             return Err(diags);
         };
         let client = self.client().await?;
-        let found = data_source::read(&client, &config).await?;
-        encode(&found.to_value(), data_source_type())
+        let (found, warnings) = data_source::read(&client, &config).await?;
+        Ok((encode(&found.to_value(), data_source_type())?, warnings))
     }
 
     async fn import_role(

@@ -161,6 +161,68 @@ pub fn validate_role_arn(arn: &str) -> Result<(), String> {
     }
 }
 
+/// Alibaba Cloud's public regions when this was written; a region id not listed is only warned
+/// about, since new regions open.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-wulanchabu",
+    "cn-shenzhen",
+    "cn-heyuan",
+    "cn-guangzhou",
+    "cn-chengdu",
+    "cn-nanjing",
+    "cn-fuzhou",
+    "cn-wuhan-lr",
+    "cn-hongkong",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-south-1",
+    "us-east-1",
+    "us-west-1",
+    "na-south-1",
+    "eu-west-1",
+    "eu-central-1",
+    "me-east-1",
+    "me-central-1",
+    "cn-shanghai-finance-1",
+    "cn-shenzhen-finance-1",
+    "cn-beijing-finance-1",
+    "cn-north-2-gov-1",
+];
+
+/// A region id: lower-case letters, digits and hyphens in parts, such as `cn-hangzhou` or
+/// `ap-southeast-1`.
+pub fn validate_region(region: &str) -> Result<(), String> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let well_formed = parts.len() >= 2
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "region {region:?} must be an Alibaba Cloud region id such as \"cn-hangzhou\" or \
+             \"ap-southeast-1\": lower-case letters and digits in parts joined by \"-\""
+        ))
+    }
+}
+
 /// `signature_algorithm`: `HMAC-SHA1` or `ACS3-HMAC-SHA256` (exact spelling).
 pub fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
     if SIGNATURE_ALGORITHMS.contains(&algorithm) {

@@ -11,6 +11,7 @@ mod one_cause;
 mod parity;
 mod plan_props;
 mod plugin_protocol;
+mod practitioner;
 mod reliability;
 mod security;
 mod support;
