@@ -27,7 +27,11 @@ impl Endpoint {
     /// not loopback (127.0.0.0/8, ::1, localhost), other schemes, credentials in the URL, paths,
     /// queries and fragments.
     pub fn parse(input: &str) -> Result<Endpoint, Error> {
-        let trimmed = input.trim();
+        // Every message quotes the endpoint, so user information (`https://AK:SECRET@host`)
+        // is taken out first.
+        let shown = redact_userinfo(input.trim());
+        let trimmed = shown.as_str();
+        let has_userinfo = shown != input.trim();
         if trimmed.is_empty() {
             return Err(Error::Config("an endpoint is empty".into()));
         }
@@ -36,9 +40,19 @@ impl Endpoint {
         } else {
             format!("https://{trimmed}")
         };
+        if has_userinfo {
+            return Err(Error::Config(format!(
+                "endpoint {trimmed:?} must not contain user information"
+            )));
+        }
         let url = Url::parse(&with_scheme)
             .map_err(|e| Error::Config(format!("endpoint {trimmed:?} is not a valid URL: {e}")))?;
         check_shape(trimmed, &url)?;
+        if url.port() == Some(0) {
+            return Err(Error::Config(format!(
+                "endpoint {trimmed:?} has port 0; use a port from 1 to 65535"
+            )));
+        }
         check_scheme(trimmed, &url)?;
         let host = host_header(&url)
             .ok_or_else(|| Error::Config(format!("endpoint {trimmed:?} has no host")))?;
@@ -64,6 +78,23 @@ impl Endpoint {
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}://{}", self.url.scheme(), self.host)
+    }
+}
+
+/// The endpoint with any `user:password@` before the host replaced by `***@`.
+fn redact_userinfo(input: &str) -> String {
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, input),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((_, host)) = authority.rsplit_once('@') else {
+        return input.to_string();
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://***@{host}{tail}"),
+        None => format!("***@{host}{tail}"),
     }
 }
 
@@ -181,6 +212,27 @@ mod tests {
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn user_information_is_never_quoted() {
+        for input in [
+            "https://AKID:TopSecret@ram.aliyuncs.com",
+            "AKID:TopSecret@ram.aliyuncs.com",
+            "http://TopSecret@127.0.0.1:1/x",
+        ] {
+            let message = Endpoint::parse(input).expect_err(input).to_string();
+            assert!(!message.contains("TopSecret"), "{message}");
+            assert!(message.contains("user information"), "{message}");
+        }
+        assert_eq!(redact_userinfo("https://a:b@host/p"), "https://***@host/p");
+        assert_eq!(redact_userinfo("https://host/p@q"), "https://host/p@q");
+    }
+
+    #[test]
+    fn ipv4_mapped_loopback_is_not_loopback() {
+        assert!(Endpoint::parse("http://[::ffff:127.0.0.1]:1").is_err());
+        assert!(Endpoint::parse("https://host:0").is_err());
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! the rule, ready to become a diagnostic on the attribute's path. Nothing here performs I/O.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Shortest and longest OSS bucket name.
 pub const BUCKET_NAME_LEN: (usize, usize) = (3, 63);
@@ -234,105 +233,16 @@ pub fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
     }
 }
 
-/// An endpoint URL: `https://host[:port][/path]`, or `http://` for loopback hosts only
-/// (`localhost`, `127.0.0.0/8`, `::1`), which is how the emulator is reached.
+/// An endpoint: the same rule the client applies when it is configured
+/// ([`crate::alicloud::endpoint::Endpoint::parse`]), so that `terraform validate` and the
+/// provider never disagree.
 pub fn validate_endpoint_url(url: &str) -> Result<(), String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| format!("endpoint {url:?} must be a URL starting with https://"))?;
-    let secure = if scheme.eq_ignore_ascii_case("https") {
-        true
-    } else if scheme.eq_ignore_ascii_case("http") {
-        false
-    } else {
-        return Err(format!(
-            "endpoint {url:?} must use https:// (http:// is allowed only for loopback hosts)"
-        ));
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    if authority.contains('@') {
-        return Err(format!(
-            "endpoint {url:?} must not contain user information"
-        ));
-    }
-    let host = parse_host(authority).map_err(|why| format!("endpoint {url:?} {why}"))?;
-    if !secure && !host.is_loopback() {
-        return Err(format!(
-            "endpoint {url:?} uses plain http://, which is allowed only for loopback hosts \
-             (localhost, 127.0.0.0/8, ::1); use https://"
-        ));
-    }
-    Ok(())
-}
-
-enum Host<'a> {
-    Name(&'a str),
-    Ip(IpAddr),
-}
-
-impl Host<'_> {
-    fn is_loopback(&self) -> bool {
-        match self {
-            Host::Name(name) => {
-                let name = name.strip_suffix('.').unwrap_or(name);
-                name.eq_ignore_ascii_case("localhost")
-            }
-            Host::Ip(IpAddr::V4(v4)) => v4.is_loopback(),
-            Host::Ip(IpAddr::V6(v6)) => {
-                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-            }
-        }
-    }
-}
-
-/// `host[:port]` or `[v6][:port]`.
-fn parse_host(authority: &str) -> Result<Host<'_>, &'static str> {
-    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (inside, after) = rest
-            .split_once(']')
-            .ok_or("has an unterminated IPv6 address")?;
-        let v6: Ipv6Addr = inside.parse().map_err(|_| "has an invalid IPv6 address")?;
-        let port = match after {
-            "" => None,
-            p => Some(
-                p.strip_prefix(':')
-                    .ok_or("has garbage after the IPv6 address")?,
-            ),
-        };
-        (Host::Ip(IpAddr::V6(v6)), port)
-    } else {
-        let (name, port) = match authority.rsplit_once(':') {
-            Some((name, port)) => (name, Some(port)),
-            None => (authority, None),
-        };
-        if name.is_empty() {
-            return Err("has no host");
-        }
-        let host = if let Ok(v4) = name.parse::<Ipv4Addr>() {
-            Host::Ip(IpAddr::V4(v4))
-        } else if name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            && !name.starts_with(['.', '-'])
-            && !name.contains("..")
-        {
-            Host::Name(name)
-        } else {
-            return Err("has an invalid host name");
-        };
-        (host, port)
-    };
-    if let Some(port) = port {
-        let valid = !port.is_empty()
-            && port.len() <= 5
-            && port.bytes().all(|b| b.is_ascii_digit())
-            && port.parse::<u16>().is_ok_and(|p| p != 0);
-        if !valid {
-            return Err("has an invalid port (1-65535)");
-        }
-    }
-    Ok(host)
+    crate::alicloud::endpoint::Endpoint::parse(url)
+        .map(|_| ())
+        .map_err(|error| match error {
+            crate::alicloud::Error::Config(message) => message,
+            other => other.to_string(),
+        })
 }
 
 /// RAM's limits on tags: how many per resource and how long keys and values may be.
@@ -586,44 +496,46 @@ mod tests {
         for good in [
             "https://ram.aliyuncs.com",
             "https://ram.aliyuncs.com/",
-            "HTTPS://sts.cn-hangzhou.aliyuncs.com:443/path?q=1",
+            "ram.aliyuncs.com",
+            "HTTPS://sts.cn-hangzhou.aliyuncs.com:443",
             "https://10.0.0.1:8443",
             "https://[2001:db8::1]/",
             "http://127.0.0.1:8080",
             "http://127.1.2.3",
             "http://localhost:1",
-            "http://LOCALHOST.:65535/x",
             "http://[::1]:9000",
-            "http://[::ffff:127.0.0.1]:9000",
         ] {
             assert!(ok(validate_endpoint_url(good)), "{good:?}");
         }
         for bad in [
             "",
-            "ram.aliyuncs.com",
             "ftp://ram.aliyuncs.com",
             "http://ram.aliyuncs.com",
             "http://10.0.0.1:8080",
             "http://128.0.0.1",
             "http://[::2]",
+            "http://[::ffff:127.0.0.1]:9000",
             "http://localhost.evil.com",
             "http://user@localhost",
+            "https://ram.aliyuncs.com/path",
+            "https://ram.aliyuncs.com/?q=1",
             "https://",
             "https://:443",
             "https://host:0",
             "https://host:65536",
-            "https://host:",
             "https://host:12a",
             "https://[::1",
             "https://[::1]x",
-            "https://bad_host",
-            "https://.host",
         ] {
             assert!(!ok(validate_endpoint_url(bad)), "{bad:?}");
         }
         assert!(validate_endpoint_url("http://example.com")
             .expect_err("plain http")
             .contains("loopback"));
+        let leaked = validate_endpoint_url("https://AKID:TopSecret@ram.aliyuncs.com")
+            .expect_err("user information");
+        assert!(!leaked.contains("TopSecret"), "{leaked}");
+        assert!(!leaked.contains("AKID"), "{leaked}");
     }
 
     #[test]
