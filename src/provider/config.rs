@@ -18,7 +18,7 @@ pub fn schema() -> Schema {
         description: "Assume a RAM role with STS `AssumeRole` on top of the base credentials.",
         attributes: vec![
             Attribute::new("role_arn", s(), Optional, "ARN of the role to assume, `acs:ram::<account>:role/<name>`. Environment: `ALIBABA_CLOUD_ROLE_ARN`."),
-            Attribute::new("session_name", s(), Optional, "Session name recorded in ActionTrail (2-64 of `A-Za-z0-9.@_-`). Environment: `ALIBABA_CLOUD_ROLE_SESSION_NAME`; default `terraform`."),
+            Attribute::new("session_name", s(), Optional, "Session name recorded in ActionTrail (2-64 of `A-Za-z0-9.@_-`). Environment: `ALIBABA_CLOUD_ROLE_SESSION_NAME`; default `terraform-provider-alicr`."),
             Attribute::new("session_expiration", Type::Number, Optional, "Lifetime of the temporary credentials in seconds, 900-3600 (default 3600)."),
             Attribute::new("external_id", s(), Optional, "External ID the role's trust policy may require."),
             Attribute::new("policy", s(), Optional, "A policy document (JSON) that further restricts the assumed role's permissions."),

@@ -79,24 +79,54 @@ fn shared_cause(error: &Error) -> Option<Cause> {
     }
 }
 
-/// The diagnostic for an operation whose `timeouts` limit ran out, naming the limit and what
-/// was still pending (the failed steps already reported).
-pub fn timed_out(operation: &str, limit: Duration, reported: &Diagnostics) -> Diagnostics {
+/// The diagnostic for an operation whose time limit ran out, naming the limit and what was
+/// still pending (the failed steps already reported).
+pub fn timed_out(ran_out: TimeLimit<'_>, limit: Duration, reported: &Diagnostics) -> Diagnostics {
     let pending: Vec<&str> = reported
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .map(|d| d.summary.as_str())
         .collect();
-    let mut diags = Diagnostics::new();
-    diags.error(
-        format!("Timed out: timeouts.{operation} ({}) ran out", format_limit(limit)),
-        format!(
-            "The {operation} of alicr_custom_oss_role did not finish within timeouts.{operation} = \"{}\". Still pending: {}. The state records what exists; run terraform apply again (or raise timeouts.{operation}) to converge.",
-            format_limit(limit),
-            pending.join("; ")
+    let shown = format_limit(limit);
+    let pending = pending.join("; ");
+    let (summary, detail) = match ran_out {
+        TimeLimit::Resource("read") => (
+            format!("Timed out: timeouts.read ({shown}) ran out"),
+            format!(
+                "Reading alicr_custom_oss_role from RAM did not finish within timeouts.read = \
+                 \"{shown}\". Steps that failed or did not finish: {pending}. Nothing was changed. Check that the \
+                 endpoint answers, or raise timeouts.read."
+            ),
         ),
-    );
+        TimeLimit::Resource(operation) => (
+            format!("Timed out: timeouts.{operation} ({shown}) ran out"),
+            format!(
+                "The {operation} of alicr_custom_oss_role did not finish within \
+                 timeouts.{operation} = \"{shown}\". Steps that failed or did not finish: {pending}. The state records \
+                 what exists; run terraform apply again (or raise timeouts.{operation}) to \
+                 converge."
+            ),
+        ),
+        TimeLimit::Fixed(what) => (
+            format!("Timed out: {what} did not finish within {shown}"),
+            format!(
+                "The {what} did not finish within its time limit of {shown}. Steps that failed \
+                 or did not finish: {pending}. Nothing was changed. Check that the endpoint answers, then try again."
+            ),
+        ),
+    };
+    let mut diags = Diagnostics::new();
+    diags.error(summary, detail);
     diags
+}
+
+/// Which time limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeLimit<'a> {
+    /// `timeouts.<operation>` of the resource, configured or at its default.
+    Resource(&'a str),
+    /// A limit no `timeouts` block sets (import, the data source), named by what it bounds.
+    Fixed(&'a str),
 }
 
 fn format_limit(limit: Duration) -> String {

@@ -128,9 +128,16 @@ fn observed_state(
             Tri::Known(secs) => Tri::Known(*secs),
             _ => Tri::Known(DEFAULT_MAX_SESSION_DURATION),
         });
+    // RAM's role names are case-insensitive: the spelling the configuration uses is kept when
+    // RAM reports the same name in other letters, or the plan would replace the role over case.
+    let role_name = match &prior.role_name {
+        Tri::Known(name) if same_role_name(name, &role.role_name) => Tri::Known(name.clone()),
+        _ => Tri::Known(role.role_name.clone()),
+    };
     RoleModel {
         bucket_names,
-        role_name: Tri::Known(role.role_name.clone()),
+        id: role_name.clone(),
+        role_name,
         policy_name: Tri::Known(policy_name.to_string()),
         description,
         max_session_duration,
@@ -141,7 +148,6 @@ fn observed_state(
         policy_description,
         tags: prior.tags.clone(),
         timeouts: prior.timeouts.clone(),
-        id: Tri::Known(role.role_name.clone()),
         arn: Tri::Known(role.arn.clone()),
         role_id: Tri::Known(role.role_id.clone()),
         create_date: Tri::Known(role.create_date.clone()),
@@ -224,9 +230,11 @@ fn policy_exists_diagnostic(desired: &Desired, error: &Error) -> Diagnostics {
         format!("RAM policy {:?} already exists", desired.policy_name),
         format!(
             "A custom policy named {policy:?} already exists in this account, so it was not \
-             created (and nothing else was left behind). If it is attached to an existing role, \
-             import that role together with it:\n\n  terraform import {TYPE_NAME}.NAME \
-             ROLE_NAME:{policy}\n\nor choose another policy_name, or delete the policy. Another \
+             created (and nothing else was left behind). If its role exists (attached or not, \
+             as an interrupted apply leaves them), import that role together with it:\n\n  \
+             terraform import {TYPE_NAME}.NAME ROLE_NAME:{policy}\n\nIf its role no longer \
+             exists, there is nothing to import: delete the policy or choose another \
+             policy_name. Another \
              Terraform state (another workspace or configuration, or another instance of a \
              `count` or `for_each` resource) may own it; and under create_before_destroy the \
              object being replaced still holds the name, so change both role_name and \
@@ -733,6 +741,17 @@ pub async fn read(
     let view = found.attached_view(&policy_name);
     let mut state = observed_state(prior, role, &policy_name, view.as_ref());
     state.tags = found.observed_tags(&prior.tags);
+    if let (None, Some(detached)) = (&view, &found.policy) {
+        // A detached policy still has a description of its own; drift in it shows in the same
+        // plan as the detachment, so one apply fixes both.
+        let description = &detached.policy.description;
+        state.policy_description = if description.is_empty() && !prior.policy_description.is_known()
+        {
+            Tri::Null
+        } else {
+            Tri::Known(description.clone())
+        };
+    }
     Ok(Some((state, snapshot)))
 }
 
@@ -912,6 +931,10 @@ pub async fn update(
     }
     state.timeouts = planned.timeouts.clone();
     state.force_detach_policies = planned.force_detach_policies.clone();
+    // An update never renames (that replaces); only the letter case of the role's name can
+    // differ, and RAM does not care about it.
+    state.role_name = planned.role_name.clone();
+    state.id = planned.id.clone();
     if !diagnostics.has_errors() {
         state.description = planned.description.clone();
     }
@@ -1208,7 +1231,7 @@ impl Attachments {
     fn other_principals(&self, role_name: &str) -> Vec<&Principal> {
         self.of_policy
             .iter()
-            .filter(|p| !matches!(p, Principal::Role(name) if name == role_name))
+            .filter(|p| !matches!(p, Principal::Role(name) if same_role_name(name, role_name)))
             .collect()
     }
 
@@ -1301,6 +1324,11 @@ impl Attachments {
         }
         diags
     }
+}
+
+/// RAM's role names are case-insensitive (policy names are not).
+fn same_role_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
 fn policy_type_of(wire: &str) -> PolicyType {

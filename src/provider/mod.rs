@@ -198,6 +198,32 @@ impl ProviderService {
     }
 }
 
+impl ProviderService {
+    /// The configured client whose every call (retries and backoff included) ends within
+    /// `limit` from now, and that deadline.
+    async fn client_until(
+        &self,
+        limit: std::time::Duration,
+    ) -> Result<(Client, tokio::time::Instant), Diagnostics> {
+        let deadline = tokio::time::Instant::now() + limit;
+        Ok((self.client().await?.with_deadline(deadline), deadline))
+    }
+}
+
+/// Adds the diagnostic that names the timeout when failures came with the deadline passed.
+fn with_timeout_note(
+    mut diags: Diagnostics,
+    ran_out: errors::TimeLimit<'_>,
+    limit: std::time::Duration,
+    deadline: tokio::time::Instant,
+) -> Diagnostics {
+    if diags.has_errors() && tokio::time::Instant::now() >= deadline {
+        let timed_out = errors::timed_out(ran_out, limit, &diags);
+        diags.extend(timed_out);
+    }
+    diags
+}
+
 #[tonic::async_trait]
 impl Provider for ProviderService {
     async fn get_metadata(
@@ -597,8 +623,12 @@ impl ProviderService {
         let Some(prior) = decode_role(request.current_state.as_ref())? else {
             return Ok((encode_role(None)?, None));
         };
-        let client = self.client().await?;
-        match lifecycle::read(&client, &prior).await? {
+        let limit = prior.timeout(resource::Operation::Read);
+        let (client, deadline) = self.client_until(limit).await?;
+        let found = lifecycle::read(&client, &prior).await.map_err(|diags| {
+            with_timeout_note(diags, errors::TimeLimit::Resource("read"), limit, deadline)
+        })?;
+        match found {
             Some((current, snapshot)) => Ok((encode_role(Some(&current))?, Some(snapshot))),
             None => Ok((encode_role(None)?, None)),
         }
@@ -623,10 +653,9 @@ impl ProviderService {
             .as_ref()
             .or(prior.as_ref())
             .map(|model| model.timeout(operation))
-            .unwrap_or(resource::DEFAULT_TIMEOUT);
-        let deadline = tokio::time::Instant::now() + limit;
+            .unwrap_or(operation.default_timeout());
         // Every retry and backoff of every call stops at the operation's deadline.
-        let client = self.client().await?.with_deadline(deadline);
+        let (client, deadline) = self.client_until(limit).await?;
         let snapshot = lifecycle::AttachmentSnapshot::decode(&request.planned_private);
         let mut outcome = match (prior, planned) {
             (None, Some(planned)) => lifecycle::create(&client, &planned, &stop).await,
@@ -644,10 +673,12 @@ impl ProviderService {
             }
             (None, None) => lifecycle::Outcome::default(),
         };
-        if outcome.diagnostics.has_errors() && tokio::time::Instant::now() >= deadline {
-            let timed_out = errors::timed_out(operation.name(), limit, &outcome.diagnostics);
-            outcome.diagnostics.extend(timed_out);
-        }
+        outcome.diagnostics = with_timeout_note(
+            outcome.diagnostics,
+            errors::TimeLimit::Resource(operation.name()),
+            limit,
+            deadline,
+        );
         Ok(outcome)
     }
 
@@ -666,8 +697,16 @@ impl ProviderService {
             );
             return Err(diags);
         };
-        let client = self.client().await?;
-        let (found, warnings) = data_source::read(&client, &config).await?;
+        let limit = resource::DEFAULT_READ_TIMEOUT;
+        let (client, deadline) = self.client_until(limit).await?;
+        let (found, warnings) = data_source::read(&client, &config).await.map_err(|diags| {
+            with_timeout_note(
+                diags,
+                errors::TimeLimit::Fixed("read of data.alicr_custom_oss_role"),
+                limit,
+                deadline,
+            )
+        })?;
         Ok((encode(&found.to_value(), data_source_type())?, warnings))
     }
 
@@ -678,8 +717,13 @@ impl ProviderService {
         if request.type_name != resource::TYPE_NAME {
             return Err(unknown_type(&request.type_name));
         }
-        let client = self.client().await?;
-        let model = lifecycle::import(&client, &request.id).await?;
+        let limit = resource::DEFAULT_READ_TIMEOUT;
+        let (client, deadline) = self.client_until(limit).await?;
+        let model = lifecycle::import(&client, &request.id)
+            .await
+            .map_err(|diags| {
+                with_timeout_note(diags, errors::TimeLimit::Fixed("import"), limit, deadline)
+            })?;
         encode_role(Some(&model))
     }
 }

@@ -15,6 +15,9 @@ pub const TYPE_NAME: &str = "alicr_custom_oss_role";
 pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
 /// How long create, update and delete may take when `timeouts` doesn't say.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// How long a read (refresh, import, the data source) may take when `timeouts` doesn't say:
+/// short enough that a silent endpoint does not hold `terraform plan` for long.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(2 * 60);
 
 pub fn schema() -> Schema {
     use Presence::{Computed, Optional, OptionalComputed, Required};
@@ -44,11 +47,12 @@ pub fn schema() -> Schema {
                 name: "timeouts",
                 max_items: 1,
                 block: Block {
-                    description: "How long each operation may take, as Terraform durations such as `\"30s\"` or `\"10m\"` (default 10 minutes each). Retries and waits stop when the time is up; the diagnostic names the timeout and what was pending.",
+                    description: "How long each operation may take, as Terraform durations such as `\"30s\"` or `\"10m\"` (default 10 minutes for create, update and delete, 2 minutes for read). Retries and waits stop when the time is up; the diagnostic names the timeout and what was pending.",
                     attributes: vec![
                         Attribute::new("create", s(), Optional, "Time limit for creating the role, policy and attachment."),
                         Attribute::new("update", s(), Optional, "Time limit for an in-place update."),
                         Attribute::new("delete", s(), Optional, "Time limit for destroying."),
+                        Attribute::new("read", s(), Optional, "Time limit for reading the role and policy back (every refresh); an endpoint that never answers ends the plan with an error naming this timeout."),
                     ],
                     blocks: vec![],
                 },
@@ -63,6 +67,7 @@ pub struct Timeouts {
     pub create: Tri<String>,
     pub update: Tri<String>,
     pub delete: Tri<String>,
+    pub read: Tri<String>,
 }
 
 /// Which operation a time limit is for.
@@ -71,6 +76,7 @@ pub enum Operation {
     Create,
     Update,
     Delete,
+    Read,
 }
 
 impl Operation {
@@ -79,6 +85,15 @@ impl Operation {
             Operation::Create => "create",
             Operation::Update => "update",
             Operation::Delete => "delete",
+            Operation::Read => "read",
+        }
+    }
+
+    /// The time limit when `timeouts` does not set one.
+    pub fn default_timeout(self) -> Duration {
+        match self {
+            Operation::Read => DEFAULT_READ_TIMEOUT,
+            _ => DEFAULT_TIMEOUT,
         }
     }
 }
@@ -118,6 +133,7 @@ impl RoleModel {
                     create: t.get("create"),
                     update: t.get("update"),
                     delete: t.get("delete"),
+                    read: t.get("read"),
                 };
                 nested.extend(t.finish());
                 timeouts
@@ -149,16 +165,17 @@ impl RoleModel {
         }
     }
 
-    /// The time limit for `operation`: configured, else [`DEFAULT_TIMEOUT`].
+    /// The time limit for `operation`: configured, else its default.
     pub fn timeout(&self, operation: Operation) -> Duration {
         let configured = self.timeouts.as_ref().and_then(|t| match operation {
             Operation::Create => t.create.as_known(),
             Operation::Update => t.update.as_known(),
             Operation::Delete => t.delete.as_known(),
+            Operation::Read => t.read.as_known(),
         });
         configured
             .and_then(|text| validation::parse_duration(text).ok())
-            .unwrap_or(DEFAULT_TIMEOUT)
+            .unwrap_or(operation.default_timeout())
     }
 
     fn timeouts_value(&self) -> Value {
@@ -170,6 +187,7 @@ impl RoleModel {
                     .set("create", t.create.clone())
                     .set("update", t.update.clone())
                     .set("delete", t.delete.clone())
+                    .set("read", t.read.clone())
                     .build()
             })
             .collect();
@@ -274,6 +292,7 @@ impl RoleModel {
                 ("create", &timeouts.create),
                 ("update", &timeouts.update),
                 ("delete", &timeouts.delete),
+                ("read", &timeouts.read),
             ] {
                 if let Tri::Known(text) = value {
                     if let Err(rule) = validation::parse_duration(text) {
@@ -386,7 +405,7 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel, config: &RoleModel)
         &mut planned.assume_role_policy_document,
         &prior.assume_role_policy_document,
     );
-    let replaces_role = planned.role_name != prior.role_name;
+    let replaces_role = !same_role_name(&planned.role_name, &prior.role_name);
     // A role deleted outside Terraform (its policy kept) comes back with new identifiers.
     let recreates_role = replaces_role || (prior.role_id.is_null() && prior.arn.is_null());
     for (computed, prior_value) in [
@@ -410,7 +429,7 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel, config: &RoleModel)
     let requires_replace = ["role_name", "policy_name"]
         .into_iter()
         .filter(|name| match *name {
-            "role_name" => planned.role_name != prior.role_name,
+            "role_name" => replaces_role,
             _ => planned.policy_name != prior.policy_name,
         })
         .map(AttributePath::root)
@@ -418,6 +437,15 @@ pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel, config: &RoleModel)
     Plan {
         planned,
         requires_replace,
+    }
+}
+
+/// RAM's role names are case-insensitive: `Role` and `role` are one role, so a change of case
+/// is an in-place update of the recorded spelling, not a replacement. (Policy names are not.)
+fn same_role_name(a: &Tri<String>, b: &Tri<String>) -> bool {
+    match (a, b) {
+        (Tri::Known(a), Tri::Known(b)) => a.eq_ignore_ascii_case(b),
+        (a, b) => a == b,
     }
 }
 

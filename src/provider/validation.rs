@@ -255,8 +255,10 @@ pub const RESERVED_TAG_PREFIXES: &[&str] = &["acs:", "aliyun"];
 /// RAM's tag rules: at most 20, keys 1-128 characters not starting with a reserved prefix,
 /// values at most 128 characters.
 pub fn validate_tags(tags: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    // Every problem at once: one `terraform validate` shows all that needs fixing.
+    let mut problems = Vec::new();
     if tags.len() > MAX_TAGS {
-        return Err(format!(
+        problems.push(format!(
             "at most {MAX_TAGS} tags are allowed per resource, got {}",
             tags.len()
         ));
@@ -264,24 +266,28 @@ pub fn validate_tags(tags: &std::collections::BTreeMap<String, String>) -> Resul
     for (key, value) in tags {
         let key_chars = key.chars().count();
         if key_chars < TAG_KEY_LEN.0 || key_chars > TAG_KEY_LEN.1 {
-            return Err(format!(
+            problems.push(format!(
                 "tag key {key:?} must be {}-{} characters",
                 TAG_KEY_LEN.0, TAG_KEY_LEN.1
             ));
         }
         let lower = key.to_ascii_lowercase();
         if let Some(prefix) = RESERVED_TAG_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
-            return Err(format!(
+            problems.push(format!(
                 "tag key {key:?} must not start with {prefix:?}, which Alibaba Cloud reserves"
             ));
         }
         if value.chars().count() > TAG_VALUE_MAX_CHARS {
-            return Err(format!(
+            problems.push(format!(
                 "the value of tag {key:?} must be at most {TAG_VALUE_MAX_CHARS} characters"
             ));
         }
     }
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }
 
 /// Parses a Terraform (Go) duration such as `"30s"`, `"1h30m"` or `"1.5m"` into a positive
@@ -550,6 +556,15 @@ mod tests {
         assert!(validate_tags(&reserved).unwrap_err().contains("acs:"));
         let reserved = BTreeMap::from([("AliyunThing".to_string(), "x".to_string())]);
         assert!(validate_tags(&reserved).unwrap_err().contains("aliyun"));
+        let several = BTreeMap::from([
+            (String::new(), "x".to_string()),
+            ("acs:x".to_string(), "x".to_string()),
+            ("k".to_string(), "v".repeat(129)),
+        ]);
+        let all = validate_tags(&several).unwrap_err();
+        assert!(all.contains("1-128 characters"), "{all}");
+        assert!(all.contains("acs:"), "{all}");
+        assert!(all.contains("at most 128"), "{all}");
         let long_key = BTreeMap::from([("k".repeat(129), "x".to_string())]);
         assert!(validate_tags(&long_key).is_err());
         let long_value = BTreeMap::from([("k".to_string(), "v".repeat(129))]);

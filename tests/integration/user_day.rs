@@ -1256,6 +1256,42 @@ fn tags_changed_on_role_and_policy_are_fixed_by_one_apply() {
 }
 
 #[test]
+fn detached_policy_with_a_changed_description_is_fixed_by_one_apply() {
+    let emulator = Emulator::start();
+    let body = format!(
+        "{}\n  policy_description = \"pd\"",
+        buckets_attr(&["images"])
+    );
+    let tf = TfDir::new(&config(&emulator, &body, ""));
+    tf.apply();
+    let client = emulator.client();
+    emulator.block_on(async {
+        client
+            .update_policy_description(POLICY, "changed")
+            .await
+            .expect("UpdatePolicyDescription outside Terraform");
+        client
+            .detach_policy_from_role(PolicyType::Custom, POLICY, ROLE)
+            .await
+            .expect("detach outside Terraform");
+    });
+    let change = planned_change(&saved_plan(&tf), ADDRESS);
+    assert_eq!(
+        change["before"]["policy_description"], "changed",
+        "{change:#}"
+    );
+    assert_eq!(change["after"]["policy_description"], "pd", "{change:#}");
+    let (out, _) =
+        emulator.count_calls(|| tf.run(&["apply", "-input=false", "-no-color", "tfplan"]));
+    out.assert_success();
+    let ram = emulator.state();
+    assert!(attached(&ram, ROLE, POLICY), "{ram:#}");
+    let policy = ram_policy(&ram, POLICY).expect("policy in RAM");
+    assert_eq!(policy["Description"], "pd", "{policy:#}");
+    tf.assert_no_changes();
+}
+
+#[test]
 fn tags_changed_only_on_the_policy_show_in_the_plan() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&tagged_config(&emulator));
@@ -1419,6 +1455,44 @@ fn create_timeout_after_a_completed_attach_does_not_taint() {
 
 /// Every test in this file is a row of `docs/guides/outside-changes.md`, and every row's last
 /// column names a test in this file.
+#[test]
+fn a_name_differing_only_in_case_is_not_a_replacement() {
+    let emulator = Emulator::start();
+    create_unattached(&emulator, &["images"]);
+    let client = emulator.client();
+    emulator.block_on(async {
+        client
+            .attach_policy_to_role(PolicyType::Custom, POLICY, ROLE)
+            .await
+            .expect("attach by hand");
+    });
+    let role_id = ram_role(&emulator.state(), ROLE).expect("role")["RoleId"].clone();
+    let lower_role = ROLE.to_ascii_lowercase();
+    let body = format!(
+        "{}\n  role_name = \"{lower_role}\"",
+        buckets_attr(&["images"])
+    );
+    let tf = TfDir::new(&config(&emulator, &body, ""));
+    let id = format!("{lower_role}:{POLICY}");
+    tf.run(&["import", "-input=false", "-no-color", ADDRESS, &id])
+        .assert_success();
+    let change = planned_change(&saved_plan(&tf), ADDRESS);
+    let actions = change["actions"].clone();
+    assert!(
+        actions == json!(["no-op"]) || actions == json!(["update"]),
+        "a change of letter case must not replace the role: {change:#}"
+    );
+    let (out, calls) =
+        emulator.count_calls(|| tf.run(&["apply", "-input=false", "-no-color", "tfplan"]));
+    out.assert_success();
+    assert!(mutating(&calls).is_empty(), "sent {calls:?}");
+    assert_eq!(
+        ram_role(&emulator.state(), ROLE).expect("role")["RoleId"],
+        role_id
+    );
+    tf.assert_no_changes();
+}
+
 #[test]
 fn every_scenario_row_names_a_test_in_this_file() {
     let source = include_str!("user_day.rs");
