@@ -14,6 +14,7 @@ mod plugin_protocol;
 mod practitioner;
 mod reliability;
 mod security;
+mod silent_endpoint;
 mod support;
 mod terraform_cli;
 mod user_day;
