@@ -1,6 +1,8 @@
 //! The HTTP client for Alibaba Cloud RPC APIs: configuration, one pooled reqwest client,
 //! request signing per attempt (fresh nonce and timestamp), response and error decoding, and the
-//! retry loop bounded by `max_retries` and the operation deadline.
+//! retry loop: throttling until the call's deadline, other transient failures bounded by
+//! `max_retries` as well. Proxies from the environment apply to https endpoints only, never to
+//! loopback ones; answers are capped at 8 MiB.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -12,14 +14,15 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::credentials::{scrub, CredentialProvider, Credentials, NoCredentials};
-use super::endpoint::{default_sts_endpoint, Endpoint, DEFAULT_RAM_ENDPOINT};
+use super::credentials::{scrub, CredentialProvider, Credentials, Env, NoCredentials, ProcessEnv};
+use super::endpoint::{default_sts_endpoint, is_loopback, Endpoint, DEFAULT_RAM_ENDPOINT};
 use super::error::{ApiError, Error, ErrorKind, TransportKind};
-use super::retry::RetryPolicy;
+use super::retry::{RetryClass, RetryPolicy};
 use super::signer;
 
-/// The largest response body we accept.
-const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// The largest RAM or STS answer we accept. RAM's largest documents are a few kilobytes; a
+/// bigger answer is not RAM's, and reading it whole would only cost memory.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Which signature scheme requests carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,14 +90,19 @@ pub struct ClientConfig {
     pub signature_algorithm: SignatureAlgorithm,
     /// Retry budget and backoff.
     pub retry: RetryPolicy,
-    /// Timeout to establish a connection.
+    /// Timeout to establish a connection (default 5 s, as Alibaba's SDKs).
     pub connect_timeout: Duration,
-    /// Timeout between reads of a response.
+    /// How long an attempt waits for its answer: at most this between reads, and at most
+    /// `connect_timeout + read_timeout` for the whole attempt, so a silent or trickling endpoint
+    /// costs seconds per attempt (default 10 s, as Alibaba's SDKs).
     pub read_timeout: Duration,
     /// The deadline of a call when the caller sets none (see [`Client::with_deadline`]).
     pub operation_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Whether credentials from the ECS metadata service must use a session token (IMDSv2),
+    /// never falling back to IMDSv1. `None`: `ALIBABA_CLOUD_IMDSV1_DISABLED=true` decides.
+    pub imdsv1_disabled: Option<bool>,
 }
 
 impl Default for ClientConfig {
@@ -105,10 +113,13 @@ impl Default for ClientConfig {
             region: "cn-hangzhou".into(),
             signature_algorithm: SignatureAlgorithm::default(),
             retry: RetryPolicy::default(),
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
+            // Alibaba's SDKs (alibaba-cloud-sdk-go, the Tea/Darabonba runtimes) default to a
+            // 5 s connect timeout and a 10 s read timeout.
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
             operation_timeout: Duration::from_secs(300),
             user_agent: format!("terraform-provider-alicr/{}", env!("CARGO_PKG_VERSION")),
+            imdsv1_disabled: None,
         }
     }
 }
@@ -120,13 +131,45 @@ struct Inner {
     config: ClientConfig,
 }
 
+/// A deadline and how errors name it.
+#[derive(Debug, Clone)]
+struct Deadline {
+    at: Instant,
+    name: Arc<str>,
+}
+
+impl Deadline {
+    fn exceeded(
+        &self,
+        action: &str,
+        attempts: u32,
+        outcome_unknown: bool,
+        last: Option<Error>,
+    ) -> Error {
+        Error::DeadlineExceeded {
+            action: action.to_string(),
+            attempts,
+            deadline: self.name.to_string(),
+            outcome_unknown,
+            last_error: last.map(Box::new),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The deadline of the call whose credentials are being fetched. A call made to get them
+    /// (STS `AssumeRole` of the provider's own role) stops at the same time and reports its own
+    /// last error, instead of retrying throttling until it is cut off without a word.
+    static ENCLOSING_DEADLINE: Deadline;
+}
+
 /// A cheap, clonable handle to the Alibaba Cloud client: one connection pool, the validated
 /// endpoints, a credential provider and an optional deadline.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
     credentials: Arc<dyn CredentialProvider>,
-    deadline: Option<Instant>,
+    deadline: Option<Deadline>,
 }
 
 impl std::fmt::Debug for Client {
@@ -146,8 +189,16 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Builds a client. Validates the endpoints; sends nothing. Until
-    /// [`Client::with_credentials`] is used, every call fails for lack of credentials.
+    /// [`Client::with_credentials`] is used, every call fails for lack of credentials. Proxy
+    /// settings come from the process environment (see [`Client::new_with_env`]).
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        Client::new_with_env(config, &ProcessEnv)
+    }
+
+    /// Builds a client whose proxy settings come from `env`: `HTTPS_PROXY` (or `ALL_PROXY`)
+    /// for https endpoints, except hosts in `NO_PROXY` and loopback hosts. `HTTP_PROXY` is
+    /// never used: plain http is only ever sent to loopback endpoints.
+    pub fn new_with_env(config: ClientConfig, env: &dyn Env) -> Result<Client, Error> {
         let ram = Endpoint::parse(
             config
                 .ram_endpoint
@@ -156,7 +207,7 @@ impl Client {
         )?;
         let sts_default = default_sts_endpoint(&config.region);
         let sts = Endpoint::parse(config.sts_endpoint.as_deref().unwrap_or(&sts_default))?;
-        let http = build_http(&config)?;
+        let http = build_http(&config, env, &[&ram, &sts])?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -174,15 +225,41 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             credentials,
-            deadline: self.deadline,
+            deadline: self.deadline.clone(),
         }
     }
 
     /// The same client whose calls (all attempts and backoff together) end at `deadline`.
     pub fn with_deadline(&self, deadline: Instant) -> Client {
+        self.with_named_deadline(deadline, "the operation's deadline")
+    }
+
+    /// [`Client::with_deadline`], with the words that name the deadline in the error when it
+    /// runs out (`Error::DeadlineExceeded { deadline, .. }`, [`Error::deadline`]), e.g.
+    /// `timeouts.read (2m)`.
+    pub fn with_named_deadline(&self, deadline: Instant, name: impl Into<String>) -> Client {
         Client {
-            deadline: Some(deadline),
+            deadline: Some(Deadline {
+                at: deadline,
+                name: Arc::from(name.into()),
+            }),
             ..self.clone()
+        }
+    }
+
+    /// This call's deadline: the caller's, else the operation timeout from now; and never later
+    /// than that of a call this one is made for (see [`ENCLOSING_DEADLINE`]).
+    fn deadline(&self) -> Deadline {
+        let own = self.deadline.clone().unwrap_or_else(|| Deadline {
+            at: Instant::now() + self.inner.config.operation_timeout,
+            name: Arc::from(format!(
+                "the client's operation timeout ({})",
+                human(self.inner.config.operation_timeout)
+            )),
+        });
+        match ENCLOSING_DEADLINE.try_with(Deadline::clone) {
+            Ok(enclosing) if enclosing.at < own.at => enclosing,
+            _ => own,
         }
     }
 
@@ -201,11 +278,6 @@ impl Client {
         &self.credentials
     }
 
-    /// The pooled HTTP client (shared with the ECS metadata provider).
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
     fn endpoint(&self, service: Service) -> &Endpoint {
         match service {
             Service::Ram => &self.inner.ram,
@@ -214,53 +286,60 @@ impl Client {
     }
 
     /// Calls `action` of `service` with `params`, retrying per the policy, and decodes the
-    /// answer into `T`. Credential errors are final (temporary credentials are fetched with
-    /// their own retries). When the next backoff would pass the deadline, the last error is
-    /// returned as it is; when the deadline passes mid-attempt, `DeadlineExceeded`.
+    /// answer into `T`. Throttling is retried until the deadline; other transient failures at
+    /// most `max_retries` times. Credential errors are final (temporary credentials are fetched
+    /// with their own retries, bounded by this call's deadline). When the deadline passes
+    /// mid-attempt, or the next backoff would pass it, the error is `DeadlineExceeded`, naming
+    /// the deadline and carrying the last attempt's error.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         service: Service,
         action: &'static str,
         params: Params,
     ) -> Result<T, Error> {
-        let deadline = self
-            .deadline
-            .unwrap_or_else(|| Instant::now() + self.inner.config.operation_timeout);
+        let deadline = self.deadline();
         let policy = self.inner.config.retry;
         let mut last: Option<Error> = None;
         // Whether an earlier attempt may have taken effect (its answer was lost): the last
         // attempt's error alone must not make the call look like it changed nothing.
         let mut earlier_unknown = false;
         let mut attempt: u32 = 0;
+        let mut transient_retries: u32 = 0;
         loop {
             attempt += 1;
-            let creds =
-                match tokio::time::timeout_at(deadline, self.credentials.credentials()).await {
-                    Ok(Ok(creds)) => creds,
-                    Ok(Err(e)) => {
-                        return Err(e.after_unknown_attempt(earlier_unknown, action, attempt - 1))
-                    }
-                    Err(_) => return Err(deadline_exceeded(action, attempt - 1, last)),
-                };
+            let fetch = ENCLOSING_DEADLINE.scope(deadline.clone(), self.credentials.credentials());
+            let creds = match tokio::time::timeout_at(deadline.at, fetch).await {
+                Ok(Ok(creds)) => creds,
+                Ok(Err(e)) => {
+                    return Err(e.after_unknown_attempt(earlier_unknown, action, attempt - 1))
+                }
+                Err(_) => {
+                    return Err(deadline.exceeded(action, attempt - 1, earlier_unknown, last))
+                }
+            };
             let outcome = tokio::time::timeout_at(
-                deadline,
+                deadline.at,
                 self.attempt::<T>(service, action, &params, &creds, attempt),
             )
             .await;
             let mut err = match outcome {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(e)) => e,
-                Err(_) => return Err(deadline_exceeded(action, attempt, last)),
+                Err(_) => return Err(deadline.exceeded(action, attempt, true, last)),
             };
             err.set_attempts(attempt);
-            if !err.is_retryable() || !policy.allows_retry_after(attempt) {
-                return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
-            }
-            let delay = policy.delay(attempt);
-            if Instant::now() + delay >= deadline {
-                return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
-            }
+            let class = match err.retry_class() {
+                Some(class) if policy.allows(class, transient_retries) => class,
+                _ => return Err(err.after_unknown_attempt(earlier_unknown, action, attempt)),
+            };
             earlier_unknown |= err.is_outcome_unknown();
+            let delay = policy.delay(attempt);
+            if Instant::now() + delay >= deadline.at {
+                return Err(deadline.exceeded(action, attempt, earlier_unknown, Some(err)));
+            }
+            if class == RetryClass::Transient {
+                transient_retries += 1;
+            }
             debug!(action, subject = params.subject(), attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
             last = Some(err);
             tokio::time::sleep(delay).await;
@@ -289,11 +368,32 @@ impl Client {
             &uuid::Uuid::new_v4().to_string(),
         );
         let started = std::time::Instant::now();
-        let (status, body) = self.send(endpoint, prepared).await.map_err(|e| {
-            let err = transport_error(action, endpoint, &e);
-            debug!(action, subject = params.subject(), attempt, error = %err, "request failed");
-            err
-        })?;
+        let (status, body) = match self.send(endpoint, prepared).await {
+            Ok(answer) => answer,
+            Err(Sent::Failed(e)) => {
+                let err = transport_error(action, endpoint, &self.inner.config, &e);
+                debug!(action, subject = params.subject(), attempt, error = %err, "request failed");
+                return Err(err);
+            }
+            Err(Sent::TooLarge(status)) => {
+                debug!(
+                    action,
+                    subject = params.subject(),
+                    attempt,
+                    status,
+                    "answer larger than the cap"
+                );
+                return Err(Error::UnexpectedResponse {
+                    action: action.to_string(),
+                    http_status: status,
+                    message: format!(
+                        "the answer is larger than {}, the most this client accepts",
+                        human_bytes(MAX_BODY_BYTES)
+                    ),
+                    attempts: 1,
+                });
+            }
+        };
         let envelope = Envelope::parse(&body);
         debug!(
             action,
@@ -308,44 +408,253 @@ impl Client {
         decode(action, status, &body, envelope, creds)
     }
 
-    async fn send(
-        &self,
-        endpoint: &Endpoint,
-        prepared: Prepared,
-    ) -> Result<(u16, Vec<u8>), reqwest::Error> {
-        let mut request = self.inner.http.post(endpoint.url().clone());
+    async fn send(&self, endpoint: &Endpoint, prepared: Prepared) -> Result<(u16, Vec<u8>), Sent> {
+        let config = &self.inner.config;
+        let mut request = self
+            .inner
+            .http
+            .post(endpoint.url().clone())
+            // The read timeout restarts with every read; this bounds a trickling answer too.
+            .timeout(config.connect_timeout + config.read_timeout);
         for (name, value) in prepared.headers {
             request = request.header(name, value);
         }
-        let mut response = request.body(prepared.body).send().await?;
+        let response = request
+            .body(prepared.body)
+            .send()
+            .await
+            .map_err(Sent::Failed)?;
         let status = response.status().as_u16();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                break;
-            }
-            body.extend_from_slice(&chunk);
+        match read_capped(response, MAX_BODY_BYTES).await {
+            Ok(Some(body)) => Ok((status, body)),
+            Ok(None) => Err(Sent::TooLarge(status)),
+            Err(e) => Err(Sent::Failed(e)),
         }
-        Ok((status, body))
     }
 }
 
-fn build_http(config: &ClientConfig) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+/// Why an attempt got no usable answer.
+enum Sent {
+    Failed(reqwest::Error),
+    /// The answer (with this HTTP status) was larger than [`MAX_BODY_BYTES`].
+    TooLarge(u16),
+}
+
+/// Reads a whole answer body of at most `cap` bytes, or `None` as soon as it is known to be
+/// larger (from `Content-Length`, or while reading): what was read is dropped and the connection
+/// with it, so a flood costs at most `cap` plus one chunk of memory.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n > cap as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// `8 MiB`, `64 KiB`: a byte cap as error messages name it.
+pub(crate) fn human_bytes(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// `5m`, `10s`, `250ms`: a duration as error messages name it.
+pub(crate) fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_nanos() != 0 {
+        format!("{}ms", d.as_millis())
+    } else if secs >= 60 && secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+fn build_http(
+    config: &ClientConfig,
+    env: &dyn Env,
+    endpoints: &[&Endpoint],
+) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(config.connect_timeout)
         .read_timeout(config.read_timeout)
         .pool_idle_timeout(Duration::from_secs(60))
         .user_agent(config.user_agent.clone())
         .redirect(reqwest::redirect::Policy::none())
+        // reqwest's own reading of the environment would send plain http (the loopback
+        // emulator) through HTTP_PROXY/ALL_PROXY; the proxy is chosen below instead.
+        .no_proxy();
+    let proxies = ProxyEnv::read(env);
+    if endpoints.iter().any(|e| proxies.applies_to(e.url())) {
+        let target = proxies.target()?;
+        builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+            proxies.applies_to(url).then(|| target.clone())
+        }));
+    }
+    builder
         .build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", error_chain(&e))))
 }
 
-fn deadline_exceeded(action: &str, attempts: u32, last: Option<Error>) -> Error {
-    Error::DeadlineExceeded {
-        action: action.to_string(),
-        attempts,
-        last_error: last.map(Box::new),
+/// The proxy settings of the environment as they apply to RAM and STS: `HTTPS_PROXY` (else
+/// `ALL_PROXY`, upper or lower case, as curl reads them) for https endpoints, except the hosts
+/// `NO_PROXY` lists and loopback hosts. Never `HTTP_PROXY`: plain http goes only to loopback
+/// endpoints (the emulator), and through a proxy it would travel in cleartext.
+#[derive(Clone)]
+pub(crate) struct ProxyEnv {
+    proxy: Option<(&'static str, String)>,
+    no_proxy: NoProxy,
+}
+
+impl std::fmt::Debug for ProxyEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The proxy URL may carry a user and password.
+        f.debug_struct("ProxyEnv")
+            .field("proxy", &self.proxy.as_ref().map(|(name, _)| *name))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
+}
+
+impl ProxyEnv {
+    const PROXY_VARS: [&'static str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
+
+    pub(crate) fn read(env: &dyn Env) -> ProxyEnv {
+        let set = |name: &'static str| {
+            env.var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .map(|v| (name, v))
+        };
+        let proxy = Self::PROXY_VARS.iter().find_map(|name| set(name));
+        let no_proxy = set("NO_PROXY")
+            .or_else(|| set("no_proxy"))
+            .map(|(_, list)| NoProxy::parse(&list))
+            .unwrap_or_default();
+        ProxyEnv { proxy, no_proxy }
+    }
+
+    /// Whether a request to `url` goes through the proxy.
+    pub(crate) fn applies_to(&self, url: &reqwest::Url) -> bool {
+        self.proxy.is_some()
+            && url.scheme() == "https"
+            && !is_loopback(url)
+            && !url
+                .host_str()
+                .is_some_and(|host| self.no_proxy.matches(host))
+    }
+
+    /// The proxy's URL. Errors name the variable, never its value (it may hold a password).
+    fn target(&self) -> Result<reqwest::Url, Error> {
+        let Some((name, value)) = &self.proxy else {
+            return Err(Error::Config("no proxy is configured".into()));
+        };
+        let with_scheme = if value.contains("://") {
+            value.clone()
+        } else {
+            format!("http://{value}")
+        };
+        match reqwest::Url::parse(&with_scheme) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+                Ok(url)
+            }
+            Ok(url) => Err(Error::Config(format!(
+                "the proxy in {name} uses the scheme {:?}; this provider supports http:// and https:// \
+                 proxies (list the endpoint's host in NO_PROXY to connect directly)",
+                url.scheme()
+            ))),
+            Err(_) => Err(Error::Config(format!(
+                "the proxy in {name} is not a URL like http://proxy.example.com:3128"
+            ))),
+        }
+    }
+}
+
+/// A `NO_PROXY` list as curl reads it: comma-separated host names (each also matching its
+/// subdomains, a leading dot allowed), IP addresses, CIDR ranges, or `*` for every host.
+#[derive(Debug, Clone, Default)]
+struct NoProxy {
+    every_host: bool,
+    domains: Vec<String>,
+    networks: Vec<(std::net::IpAddr, u8)>,
+}
+
+impl NoProxy {
+    fn parse(list: &str) -> NoProxy {
+        let mut out = NoProxy::default();
+        for entry in list.split([',', ' ', '\t']).map(str::trim) {
+            if entry.is_empty() {
+                continue;
+            }
+            if entry == "*" {
+                out.every_host = true;
+                continue;
+            }
+            let (address, prefix) = match entry.split_once('/') {
+                Some((address, prefix)) => (address, prefix.parse::<u8>().ok()),
+                None => (entry, None),
+            };
+            let bare = address.trim_start_matches('[').trim_end_matches(']');
+            if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+                let full = if ip.is_ipv4() { 32 } else { 128 };
+                out.networks.push((ip, prefix.unwrap_or(full).min(full)));
+                continue;
+            }
+            out.domains
+                .push(entry.trim_start_matches('.').to_ascii_lowercase());
+        }
+        out
+    }
+
+    fn matches(&self, host: &str) -> bool {
+        if self.every_host {
+            return true;
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+            return self
+                .networks
+                .iter()
+                .any(|(net, prefix)| in_network(ip, *net, *prefix));
+        }
+        let host = bare.trim_end_matches('.').to_ascii_lowercase();
+        self.domains.iter().any(|domain| {
+            host == *domain
+                || host
+                    .strip_suffix(domain.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
+        })
+    }
+}
+
+fn in_network(ip: std::net::IpAddr, net: std::net::IpAddr, prefix: u8) -> bool {
+    use std::net::IpAddr;
+    match (ip, net) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
     }
 }
 
@@ -362,7 +671,12 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-fn transport_error(action: &str, endpoint: &Endpoint, err: &reqwest::Error) -> Error {
+fn transport_error(
+    action: &str,
+    endpoint: &Endpoint,
+    config: &ClientConfig,
+    err: &reqwest::Error,
+) -> Error {
     let kind = if err.is_timeout() {
         TransportKind::Timeout
     } else if err.is_connect() {
@@ -370,8 +684,20 @@ fn transport_error(action: &str, endpoint: &Endpoint, err: &reqwest::Error) -> E
     } else {
         TransportKind::Other
     };
-    // The URL is the bare endpoint (parameters travel in the body), but leave it out anyway.
-    let message = error_chain(&WithoutUrl(err));
+    // Name the timeout that ran out, so that a silent endpoint reads as one. The URL is the
+    // bare endpoint (parameters travel in the body), but leave it out anyway.
+    let message = match kind {
+        TransportKind::Timeout if err.is_connect() => format!(
+            "could not connect within the {} connect timeout",
+            human(config.connect_timeout)
+        ),
+        TransportKind::Timeout => format!(
+            "no answer within the answer timeout of an attempt ({} between reads, {} in all)",
+            human(config.read_timeout),
+            human(config.connect_timeout + config.read_timeout)
+        ),
+        _ => error_chain(&WithoutUrl(err)),
+    };
     Error::Transport {
         action: action.to_string(),
         endpoint: endpoint.to_string(),
@@ -940,6 +1266,120 @@ mod tests {
             ..ClientConfig::default()
         });
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn attempts_time_out_in_seconds_like_alibabas_sdks() {
+        let config = ClientConfig::default();
+        assert_eq!(config.connect_timeout, Duration::from_secs(5));
+        assert_eq!(config.read_timeout, Duration::from_secs(10));
+        assert_eq!(config.imdsv1_disabled, None);
+        assert_eq!(human(Duration::from_secs(300)), "5m");
+        assert_eq!(human(Duration::from_secs(10)), "10s");
+        assert_eq!(human(Duration::from_millis(250)), "250ms");
+        assert_eq!(human_bytes(MAX_BODY_BYTES), "8 MiB");
+        assert_eq!(human_bytes(64 * 1024), "64 KiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+    }
+
+    fn url(text: &str) -> reqwest::Url {
+        reqwest::Url::parse(text).expect("url")
+    }
+
+    #[test]
+    fn http_proxy_and_all_proxy_never_carry_plain_http_or_loopback() {
+        use crate::alicloud::credentials::MapEnv;
+        let env = MapEnv::new()
+            .with("HTTP_PROXY", "http://127.0.0.1:3128")
+            .with("http_proxy", "http://127.0.0.1:3128")
+            .with("ALL_PROXY", "http://127.0.0.1:3128")
+            .with("all_proxy", "http://127.0.0.1:3128");
+        let proxies = ProxyEnv::read(&env);
+        for plain in [
+            "http://127.0.0.1:8400/",
+            "http://localhost:8400/",
+            "http://[::1]:8400/",
+            "http://100.100.100.200/",
+        ] {
+            assert!(!proxies.applies_to(&url(plain)), "{plain}");
+        }
+        for loopback in [
+            "https://127.0.0.1:8443/",
+            "https://127.9.9.9/",
+            "https://localhost/",
+            "https://[::1]/",
+        ] {
+            assert!(!proxies.applies_to(&url(loopback)), "{loopback}");
+        }
+        // ALL_PROXY still serves https to other hosts, as curl does.
+        assert!(proxies.applies_to(&url("https://ram.aliyuncs.com/")));
+        let only_http = ProxyEnv::read(&MapEnv::new().with("HTTP_PROXY", "http://127.0.0.1:3128"));
+        assert!(!only_http.applies_to(&url("https://ram.aliyuncs.com/")));
+    }
+
+    #[test]
+    fn https_proxy_honours_no_proxy_as_curl_does() {
+        use crate::alicloud::credentials::MapEnv;
+        let proxies = |no_proxy: &str| {
+            ProxyEnv::read(
+                &MapEnv::new()
+                    .with("https_proxy", "proxy.corp:3128")
+                    .with("no_proxy", no_proxy),
+            )
+        };
+        let ram = url("https://ram.aliyuncs.com/");
+        let sts = url("https://sts.cn-hangzhou.aliyuncs.com/");
+        let private = url("https://10.1.2.3/");
+        assert!(proxies("").applies_to(&ram));
+        assert!(!proxies("aliyuncs.com").applies_to(&ram));
+        assert!(!proxies(".aliyuncs.com").applies_to(&sts));
+        assert!(!proxies("RAM.ALIYUNCS.COM").applies_to(&ram));
+        assert!(proxies("ram.aliyuncs.com").applies_to(&sts));
+        assert!(
+            proxies("yuncs.com").applies_to(&ram),
+            "suffixes match at dots only"
+        );
+        assert!(!proxies("*").applies_to(&ram));
+        assert!(!proxies("example.com, 10.0.0.0/8").applies_to(&private));
+        assert!(!proxies("10.1.2.3").applies_to(&private));
+        assert!(proxies("10.1.2.4, 10.2.0.0/16").applies_to(&private));
+        assert!(!proxies("::/0").applies_to(&url("https://[2001:db8::1]/")));
+        assert!(proxies("10.0.0.0/8").applies_to(&url("https://[2001:db8::1]/")));
+        // NO_PROXY wins over no_proxy, as reqwest and curl read them.
+        let both = ProxyEnv::read(
+            &MapEnv::new()
+                .with("HTTPS_PROXY", "http://proxy.corp:3128")
+                .with("NO_PROXY", "aliyuncs.com")
+                .with("no_proxy", "example.com"),
+        );
+        assert!(!both.applies_to(&ram));
+    }
+
+    #[test]
+    fn an_unusable_proxy_is_an_error_only_where_it_would_be_used_and_is_never_quoted() {
+        use crate::alicloud::credentials::MapEnv;
+        let env = MapEnv::new().with("ALL_PROXY", "socks5://user:pa55word@127.0.0.1:1080");
+        let err = Client::new_with_env(ClientConfig::default(), &env).expect_err("socks");
+        let text = err.to_string();
+        assert!(
+            text.contains("ALL_PROXY") && text.contains("socks5"),
+            "{text}"
+        );
+        assert!(!text.contains("pa55word"), "{text}");
+        let garbage = MapEnv::new().with("HTTPS_PROXY", "http://user:pa55word@[bad");
+        let err = Client::new_with_env(ClientConfig::default(), &garbage).expect_err("garbage");
+        assert!(!err.to_string().contains("pa55word"), "{err}");
+        assert!(!format!("{:?}", ProxyEnv::read(&garbage)).contains("pa55word"));
+        // The emulator's loopback endpoints never use it, so nothing to refuse.
+        let local = ClientConfig {
+            ram_endpoint: Some("http://127.0.0.1:1".into()),
+            sts_endpoint: Some("http://127.0.0.1:1".into()),
+            ..ClientConfig::default()
+        };
+        assert!(Client::new_with_env(local.clone(), &env).is_ok());
+        assert!(Client::new_with_env(local, &garbage).is_ok());
+        let bare = MapEnv::new().with("HTTPS_PROXY", "proxy.corp:3128");
+        assert!(Client::new_with_env(ClientConfig::default(), &bare).is_ok());
     }
 
     #[test]

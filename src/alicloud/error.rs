@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::retry::RetryClass;
+
 /// What an API error code means to us. Decided by the `Code` string alone, never by the message
 /// text or the HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,14 +154,21 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
-    /// The operation's deadline passed before a successful answer.
-    #[error("{action}: the operation deadline passed after {attempts} attempt(s){}", last_error_suffix(.last_error))]
+    /// The call's deadline ran out before a successful answer: mid-attempt, or when the next
+    /// backoff would have passed it (throttling is retried until this happens).
+    #[error("{action}: {deadline} ran out after {attempts} attempt(s){}", last_error_suffix(.last_error))]
     DeadlineExceeded {
         /// The action being called.
         action: String,
         /// How many attempts were made.
         attempts: u32,
-        /// The error of the previous attempt, if there was one.
+        /// Which deadline ran out, as the caller named it ([`crate::alicloud::Client::with_named_deadline`]),
+        /// e.g. `timeouts.read (2m)`; or the client's own operation timeout.
+        deadline: String,
+        /// Whether an attempt may have taken effect without its answer arriving: one cut short
+        /// by the deadline, or an earlier one whose answer was lost.
+        outcome_unknown: bool,
+        /// The error of the last attempt that ended, if there was one.
         last_error: Option<Box<Error>>,
     },
     /// An earlier attempt's answer was lost after its request was sent (so it may have taken
@@ -241,19 +250,32 @@ impl ApiError {
     /// Whether another attempt may succeed: throttling, service unavailable, internal error, or
     /// any HTTP 5xx answer.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::Throttling | ErrorKind::ServiceUnavailable | ErrorKind::InternalError
-        ) || (500..600).contains(&self.http_status)
+        self.retry_class().is_some()
+    }
+
+    /// How another attempt is bounded: throttling until the deadline, other transient failures
+    /// by `max_retries` too.
+    pub fn retry_class(&self) -> Option<RetryClass> {
+        match self.kind {
+            ErrorKind::Throttling | ErrorKind::ServiceUnavailable => Some(RetryClass::Throttled),
+            ErrorKind::InternalError => Some(RetryClass::Transient),
+            _ if (500..600).contains(&self.http_status) => Some(RetryClass::Transient),
+            _ => None,
+        }
     }
 }
 
 impl Error {
-    /// The API error, if this is one (for an unknown outcome, the last attempt's).
+    /// The API error, if this is one (for an unknown outcome or a deadline that ran out, the
+    /// last attempt's, so that throttling until the deadline still reads as throttling).
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
             Error::OutcomeUnknown { last_error, .. } => last_error.api(),
+            Error::DeadlineExceeded {
+                last_error: Some(last),
+                ..
+            } => last.api(),
             // STS's answer, for its code and RequestId; `kind` decides what it means here.
             Error::AssumeRole { error, .. } => error.api(),
             _ => None,
@@ -270,6 +292,22 @@ impl Error {
         action: &str,
         attempts: u32,
     ) -> Error {
+        if let Error::DeadlineExceeded {
+            action,
+            attempts,
+            deadline,
+            outcome_unknown,
+            last_error,
+        } = self
+        {
+            return Error::DeadlineExceeded {
+                action,
+                attempts,
+                deadline,
+                outcome_unknown: outcome_unknown || earlier_unknown,
+                last_error,
+            };
+        }
         let says_nothing = self.is_retryable() || self.is_credential_failure();
         if !earlier_unknown || self.is_outcome_unknown() || !says_nothing {
             return self;
@@ -384,7 +422,10 @@ impl Error {
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             Error::Transport { kind, .. } => *kind != TransportKind::Connect,
-            Error::DeadlineExceeded { .. } | Error::OutcomeUnknown { .. } => true,
+            Error::DeadlineExceeded {
+                outcome_unknown, ..
+            } => *outcome_unknown,
+            Error::OutcomeUnknown { .. } => true,
             Error::UnexpectedResponse { http_status, .. } => *http_status >= 500,
             Error::Api(e) => e.http_status >= 500,
             Error::Config(_) | Error::Credentials(_) | Error::AssumeRole { .. } => false,
@@ -393,15 +434,35 @@ impl Error {
 
     /// Whether another attempt may succeed.
     pub fn is_retryable(&self) -> bool {
+        self.retry_class().is_some()
+    }
+
+    /// How another attempt is bounded, if one may succeed: throttling (`Throttling*`,
+    /// `ServiceUnavailable`) until the deadline; other transient failures (`InternalError`,
+    /// HTTP 5xx, connection errors, per-attempt timeouts) by `max_retries` too.
+    pub fn retry_class(&self) -> Option<RetryClass> {
         match self {
-            Error::Api(e) => e.is_retryable(),
-            Error::Transport { .. } => true,
-            Error::UnexpectedResponse { http_status, .. } => (500..600).contains(http_status),
-            Error::DeadlineExceeded { .. }
+            Error::Api(e) => e.retry_class(),
+            Error::Transport { .. } => Some(RetryClass::Transient),
+            Error::UnexpectedResponse { http_status, .. } if (500..600).contains(http_status) => {
+                Some(RetryClass::Transient)
+            }
+            Error::UnexpectedResponse { .. }
+            | Error::DeadlineExceeded { .. }
             | Error::OutcomeUnknown { .. }
             | Error::Config(_)
             | Error::Credentials(_)
-            | Error::AssumeRole { .. } => false,
+            | Error::AssumeRole { .. } => None,
+        }
+    }
+
+    /// Which deadline ran out, as the caller named it, when that is what ended the call (also
+    /// when it ended the `AssumeRole` of the provider's own role).
+    pub fn deadline(&self) -> Option<&str> {
+        match self {
+            Error::DeadlineExceeded { deadline, .. } => Some(deadline),
+            Error::AssumeRole { error, .. } => error.deadline(),
+            _ => None,
         }
     }
 
@@ -463,7 +524,8 @@ impl Error {
                 "the AccessKey ID is unknown or disabled, or the security token expired; check the configured credentials",
             ),
             ErrorKind::Throttling => Some(
-                "RAM kept throttling after every retry; raise the provider's max_retries or lower terraform's -parallelism",
+                "Alibaba Cloud kept throttling the calls until the time allowed ran out (throttling is retried \
+                 until then, whatever max_retries says); lower terraform's -parallelism, or allow more time",
             ),
             ErrorKind::ServiceUnavailable | ErrorKind::InternalError => {
                 Some("Alibaba Cloud reported a transient failure that outlasted the retries; try again later")
@@ -558,6 +620,23 @@ mod tests {
         assert!(api("ServiceUnavailable", 503).is_retryable());
         assert!(api("InternalError", 500).is_retryable());
         assert!(api("SomethingOdd", 502).is_retryable());
+        assert_eq!(
+            api("Throttling.User", 400).retry_class(),
+            Some(RetryClass::Throttled)
+        );
+        assert_eq!(
+            api("ServiceUnavailable", 503).retry_class(),
+            Some(RetryClass::Throttled)
+        );
+        assert_eq!(
+            api("InternalError", 500).retry_class(),
+            Some(RetryClass::Transient)
+        );
+        assert_eq!(
+            api("SomethingOdd", 502).retry_class(),
+            Some(RetryClass::Transient)
+        );
+        assert_eq!(api("NoPermission", 403).retry_class(), None);
         assert!(!api("EntityNotExist.Role", 404).is_retryable());
         assert!(!api("SignatureDoesNotMatch", 400).is_retryable());
         assert!(!api("NoPermission", 403).is_retryable());
@@ -579,22 +658,41 @@ mod tests {
         let deadline = Error::DeadlineExceeded {
             action: "GetRole".into(),
             attempts: 3,
+            deadline: "timeouts.read (2m)".into(),
+            outcome_unknown: true,
             last_error: None,
         };
         assert!(!deadline.is_retryable());
         assert!(deadline.is_timeout());
+        assert!(deadline.is_outcome_unknown());
+        assert_eq!(deadline.deadline(), Some("timeouts.read (2m)"));
+        assert_eq!(
+            deadline.to_string(),
+            "GetRole: timeouts.read (2m) ran out after 3 attempt(s)"
+        );
         assert!(deadline.hint().is_some_and(|h| h.contains("in time")));
         let throttled_then_deadline = Error::DeadlineExceeded {
             action: "GetRole".into(),
             attempts: 3,
+            deadline: "the operation's deadline".into(),
+            outcome_unknown: false,
             last_error: Some(Box::new(api("Throttling.User", 400))),
         };
+        // Throttled throughout: nothing took effect, and it still reads as throttling.
+        assert!(!throttled_then_deadline.is_outcome_unknown());
+        assert!(throttled_then_deadline.is_throttling());
+        assert_eq!(throttled_then_deadline.code(), Some("Throttling.User"));
         assert!(throttled_then_deadline
             .hint()
-            .is_some_and(|h| h.contains("max_retries")));
+            .is_some_and(|h| h.contains("-parallelism") && h.contains("until")));
         assert!(throttled_then_deadline
             .to_string()
             .contains("Throttling.User"));
+        // A lost answer before the throttling makes the outcome unknown.
+        assert!(throttled_then_deadline
+            .clone()
+            .after_unknown_attempt(true, "GetRole", 3)
+            .is_outcome_unknown());
         let unexpected = |status| Error::UnexpectedResponse {
             action: "GetRole".into(),
             http_status: status,
@@ -627,7 +725,7 @@ mod tests {
         assert!(api("Throttling.User", 400)
             .after_unknown_attempt(true, "CreateRole", 3)
             .hint()
-            .is_some_and(|h| h.contains("max_retries")));
+            .is_some_and(|h| h.contains("-parallelism")));
         // Definite answers stay as they are; so does everything when no answer was lost.
         let exists =
             api("EntityAlreadyExists.Role", 409).after_unknown_attempt(true, "CreateRole", 2);
@@ -665,7 +763,7 @@ mod tests {
             .is_some_and(|h| h.contains("clock")));
         assert!(api("Throttling.User", 400)
             .hint()
-            .is_some_and(|h| h.contains("max_retries")));
+            .is_some_and(|h| h.contains("-parallelism")));
         assert!(api("EntityNotExist.Role", 404).hint().is_none());
     }
 
@@ -733,9 +831,12 @@ mod tests {
         let slow = assume_role_failed(Error::DeadlineExceeded {
             action: "AssumeRole".into(),
             attempts: 2,
+            deadline: "timeouts.create (20m)".into(),
+            outcome_unknown: false,
             last_error: None,
         });
         assert!(slow.hint().is_some_and(|h| h.contains("in time")));
+        assert_eq!(slow.deadline(), Some("timeouts.create (20m)"));
         let unreachable = assume_role_failed(Error::Transport {
             action: "AssumeRole".into(),
             endpoint: "https://sts.cn-hangzhou.aliyuncs.com".into(),

@@ -592,19 +592,19 @@ async fn throttling_is_retried_until_success() {
 }
 
 #[tokio::test]
-async fn retries_stop_at_max_retries() {
+async fn transient_failures_stop_at_max_retries() {
     let emu = Emu::start().await;
     let client = emu.client_as(
         SignatureAlgorithm::HmacSha1,
         2,
         Credentials::new(AK, SECRET),
     );
-    emu.fail("GetRole", "Throttling.User", 10).await;
-    let e = expect_err(client.get_role("R").await, "throttled throughout");
-    assert!(e.is_throttling());
+    emu.fail("GetRole", "InternalError", 10).await;
+    let e = expect_err(client.get_role("R").await, "failing throughout");
+    assert_eq!(e.code(), Some("InternalError"));
     assert_eq!(e.attempts(), Some(3));
     assert!(e.to_string().contains("after 3 attempts"), "{e}");
-    assert!(e.hint().is_some_and(|h| h.contains("max_retries")));
+    assert!(e.hint().is_some_and(|h| h.contains("transient")));
     assert_eq!(emu.calls_of("GetRole").await, 3);
 
     let none = emu.client_as(
@@ -614,8 +614,49 @@ async fn retries_stop_at_max_retries() {
     );
     let before = emu.calls_of("GetRole").await;
     let e = expect_err(none.get_role("R").await, "no retries");
-    assert!(e.is_throttling());
+    assert_eq!(e.code(), Some("InternalError"));
     assert_eq!(emu.calls_of("GetRole").await, before + 1);
+    emu.stop().await;
+}
+
+/// Throttling is retried until the deadline whatever `max_retries` says (issue 12 item 1); the
+/// throttled attempts leave the transient budget untouched for the failures that follow.
+#[tokio::test]
+async fn throttling_is_retried_beyond_max_retries() {
+    let emu = Emu::start().await;
+    let setup = emu.client();
+    create_role(&setup, "R", SERVICE_TRUST).await;
+    let none = emu.client_as(
+        SignatureAlgorithm::HmacSha1,
+        0,
+        Credentials::new(AK, SECRET),
+    );
+    for code in ["Throttling.User", "Throttling.Api", "ServiceUnavailable"] {
+        emu.fail("GetRole", code, 8).await;
+        let before = emu.calls_of("GetRole").await;
+        let got = none
+            .with_deadline(tokio::time::Instant::now() + Duration::from_secs(20))
+            .get_role("R")
+            .await
+            .expect("throttling outlasted with max_retries = 0");
+        assert_eq!(got.role.role_name, "R");
+        assert_eq!(emu.calls_of("GetRole").await, before + 9, "{code}");
+    }
+    // Throttles do not use up the budget: with max_retries = 1, one InternalError after five
+    // throttles is still retried.
+    let one = emu.client_as(
+        SignatureAlgorithm::HmacSha1,
+        1,
+        Credentials::new(AK, SECRET),
+    );
+    emu.faults(json!({"latency_ms": 0, "throttle_rate": 0.0, "fail": [
+        {"action": "GetRole", "code": "Throttling.User", "count": 5},
+        {"action": "GetRole", "code": "InternalError", "count": 1},
+    ]}))
+    .await;
+    let before = emu.calls_of("GetRole").await;
+    one.get_role("R").await.expect("five throttles and one 500");
+    assert_eq!(emu.calls_of("GetRole").await, before + 7);
     emu.stop().await;
 }
 
@@ -887,7 +928,7 @@ async fn environment_credentials_end_to_end() {
 #[tokio::test]
 async fn throttling_until_the_deadline_keeps_its_code() {
     let emu = Emu::start().await;
-    let mut config = emu.config(SignatureAlgorithm::HmacSha1, 50);
+    let mut config = emu.config(SignatureAlgorithm::HmacSha1, 0);
     config.retry.base_delay = Duration::from_millis(100);
     config.retry.max_delay = Duration::from_millis(400);
     let client = Client::new(config)
@@ -900,20 +941,36 @@ async fn throttling_until_the_deadline_keeps_its_code() {
     let started = tokio::time::Instant::now();
     let e = expect_err(
         client
-            .with_deadline(started + Duration::from_millis(500))
+            .with_named_deadline(
+                started + Duration::from_millis(800),
+                "timeouts.read (800ms)",
+            )
             .get_role("R")
             .await,
         "throttled past the deadline",
     );
-    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert!(started.elapsed() < Duration::from_millis(2000));
+    assert!(matches!(e, Error::DeadlineExceeded { .. }), "{e:?}");
+    assert_eq!(e.deadline(), Some("timeouts.read (800ms)"));
     assert!(
-        e.hint().is_some_and(|h| h.contains("max_retries")),
+        e.to_string()
+            .starts_with("GetRole: timeouts.read (800ms) ran out after "),
+        "{e}"
+    );
+    assert!(e.attempts().is_some_and(|n| n > 1), "{e}");
+    assert!(e.is_throttling(), "{e}");
+    assert!(!e.is_outcome_unknown(), "every attempt was answered: {e}");
+    assert!(
+        e.hint().is_some_and(|h| h.contains("-parallelism")),
         "the throttling hint survives the deadline: {e}"
     );
     assert!(e.to_string().contains("Throttling.User"), "{e}");
     emu.stop().await;
 }
 
+/// The provider's own `AssumeRole`, throttled, is retried until the deadline of the call that
+/// needs the credentials, and no longer: then that call fails naming the deadline and STS's
+/// code, and is never sent.
 #[tokio::test]
 async fn failing_assume_role_is_not_retried_twice_over() {
     let emu = Emu::start().await;
@@ -934,10 +991,26 @@ async fn failing_assume_role_is_not_retried_twice_over() {
         &empty_env(),
     )
     .expect("connect");
-    let e = expect_err(client.get_role("Deployer").await, "AssumeRole throttled");
+    let started = tokio::time::Instant::now();
+    let e = expect_err(
+        client
+            .with_named_deadline(
+                started + Duration::from_millis(600),
+                "timeouts.read (600ms)",
+            )
+            .get_role("Deployer")
+            .await,
+        "AssumeRole throttled",
+    );
+    assert!(started.elapsed() < Duration::from_millis(2000));
+    assert!(matches!(e, Error::AssumeRole { .. }), "{e:?}");
     assert!(e.is_throttling(), "{e}");
     assert_eq!(e.code(), Some("Throttling.User"));
-    assert_eq!(emu.calls_of("AssumeRole").await, 3);
+    assert_eq!(e.deadline(), Some("timeouts.read (600ms)"), "{e}");
+    assert!(
+        emu.calls_of("AssumeRole").await > 3,
+        "throttling ignores max_retries"
+    );
     assert_eq!(emu.calls_of("GetRole").await, 0);
     emu.stop().await;
 }

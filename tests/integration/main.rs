@@ -6,6 +6,7 @@ mod convergence;
 mod ctrl_c;
 mod ecosystem;
 mod fuzz_props;
+mod hostile;
 mod lifecycle;
 mod one_cause;
 mod parity;

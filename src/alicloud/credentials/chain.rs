@@ -10,8 +10,9 @@ use std::sync::Arc;
 use super::assume_role::{DEFAULT_SESSION_NAME, DEFAULT_SESSION_SECONDS};
 use super::profile::{CliConfig, CliProfile, ProfileMode};
 use super::{
-    AssumeRoleParams, AssumeRoleProvider, CachingProvider, CredentialProvider, Credentials,
-    EcsMetadataProvider, Secret, StaticProvider, DEFAULT_ECS_METADATA_ENDPOINT,
+    imdsv1_disabled_in, AssumeRoleParams, AssumeRoleProvider, CachingProvider, CredentialProvider,
+    Credentials, EcsMetadataOptions, EcsMetadataProvider, Secret, StaticProvider,
+    DEFAULT_ECS_METADATA_ENDPOINT,
 };
 use crate::alicloud::client::{Client, ClientConfig};
 use crate::alicloud::error::Error;
@@ -503,7 +504,8 @@ fn missing_credentials(looked: &[String]) -> Error {
 }
 
 /// Turns a resolved source into a provider. Temporary credentials go through a cache; nothing
-/// is fetched here. `client` supplies the connection pool and STS endpoint.
+/// is fetched here. `client` supplies the STS endpoint and whether IMDSv1 is disabled
+/// ([`ClientConfig::imdsv1_disabled`]; unset, the process environment decides).
 pub fn build_provider(
     source: &CredentialSource,
     client: &Client,
@@ -514,9 +516,20 @@ pub fn build_provider(
             credentials,
             origin,
         } => Arc::new(StaticProvider::new(credentials.clone(), origin.clone())),
-        CredentialSource::EcsRamRole { role_name, .. } => Arc::new(CachingProvider::new(
-            EcsMetadataProvider::new(client.http().clone(), ecs_endpoint, role_name)?,
-        )),
+        CredentialSource::EcsRamRole { role_name, .. } => {
+            let options = EcsMetadataOptions {
+                imdsv1_disabled: client
+                    .config()
+                    .imdsv1_disabled
+                    .unwrap_or_else(|| imdsv1_disabled_in(&ProcessEnv)),
+                ..EcsMetadataOptions::default()
+            };
+            Arc::new(CachingProvider::new(EcsMetadataProvider::new(
+                ecs_endpoint,
+                role_name,
+                options,
+            )?))
+        }
         CredentialSource::AssumeRole { base, params, .. } => {
             let base = build_provider(base, client, ecs_endpoint)?;
             Arc::new(CachingProvider::new(AssumeRoleProvider::new(
@@ -528,7 +541,9 @@ pub fn build_provider(
 }
 
 /// Builds a ready client from the provider's settings: resolves credentials and region (the
-/// resolved region replaces `client_config.region`), validates endpoints, sends nothing.
+/// resolved region replaces `client_config.region`), validates endpoints, sends nothing. `env`
+/// also supplies the proxy settings and, unless `client_config` says,
+/// `ALIBABA_CLOUD_IMDSV1_DISABLED`.
 pub fn connect(
     mut client_config: ClientConfig,
     config: &CredentialConfig,
@@ -536,7 +551,12 @@ pub fn connect(
 ) -> Result<Client, Error> {
     let resolved = resolve(config, env)?;
     client_config.region = resolved.region.clone();
-    let bare = Client::new(client_config)?;
+    client_config.imdsv1_disabled = Some(
+        client_config
+            .imdsv1_disabled
+            .unwrap_or_else(|| imdsv1_disabled_in(env)),
+    );
+    let bare = Client::new_with_env(client_config, env)?;
     let ecs_endpoint =
         non_empty(&config.ecs_metadata_endpoint).unwrap_or(DEFAULT_ECS_METADATA_ENDPOINT);
     let provider = build_provider(&resolved.source, &bare, ecs_endpoint)?;

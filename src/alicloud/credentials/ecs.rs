@@ -1,15 +1,18 @@
 //! Credentials of an ECS instance's RAM role from the metadata service: a session token first
-//! (`PUT /latest/api/token`), then `GET /latest/meta-data/ram/security-credentials/<role>` with
-//! it; without a token only if the service refuses to issue one.
+//! (`PUT /latest/api/token`, IMDSv2), then `GET /latest/meta-data/ram/security-credentials/<role>`
+//! with it; without a token (IMDSv1) only if the service refuses to issue one (HTTP 403, 404 or
+//! 405), and never when IMDSv1 is disabled. The metadata service is never reached through a
+//! proxy, and its answers are capped at 64 KiB.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::Url;
 use serde::Deserialize;
-use tracing::debug;
+use tracing::{debug, warn};
 
-use super::{Credentials, Fetch, Secret};
+use super::{Credentials, Env, Fetch, Secret};
+use crate::alicloud::client::{human_bytes, read_capped};
 use crate::alicloud::error::Error;
 use crate::alicloud::lenient;
 use crate::alicloud::retry::RetryPolicy;
@@ -18,11 +21,43 @@ use crate::alicloud::sts::parse_expiration;
 
 /// Where the ECS metadata service listens.
 pub const DEFAULT_ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
+/// The environment variable that forbids IMDSv1 when it is `true`, as in Alibaba's SDKs.
+pub const IMDSV1_DISABLED_ENV: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
+/// The largest metadata answer we accept: a credentials document is well under 2 KiB.
+pub const MAX_METADATA_BYTES: usize = 64 * 1024;
 const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 const TOKEN_TTL_SECONDS: u32 = 21600;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const ATTEMPTS: u32 = 3;
+
+/// Whether `env` forbids IMDSv1 (`ALIBABA_CLOUD_IMDSV1_DISABLED=true`, any case).
+pub fn imdsv1_disabled_in(env: &dyn Env) -> bool {
+    env.var(IMDSV1_DISABLED_ENV)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// How the metadata service is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsMetadataOptions {
+    /// Never ask without a session token (IMDSv1), even when the service refuses to issue one.
+    pub imdsv1_disabled: bool,
+    /// Timeout to connect (the service is link-local: it answers at once or not at all).
+    pub connect_timeout: Duration,
+    /// Timeout of each request, answer included.
+    pub request_timeout: Duration,
+}
+
+impl Default for EcsMetadataOptions {
+    fn default() -> Self {
+        EcsMetadataOptions {
+            imdsv1_disabled: false,
+            // Alibaba's credentials SDKs use 1 s to connect; the answer gets more room here
+            // because a refresh that fails costs a whole Terraform run.
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
 
 /// Fetches the credentials of `role_name` from the metadata service.
 #[derive(Debug, Clone)]
@@ -30,6 +65,7 @@ pub struct EcsMetadataProvider {
     http: reqwest::Client,
     base: Url,
     role_name: String,
+    options: EcsMetadataOptions,
 }
 
 #[derive(Deserialize)]
@@ -46,10 +82,24 @@ struct MetadataCredentials {
     expiration: String,
 }
 
+/// Why no session token was issued.
+enum TokenFailure {
+    /// The service refuses IMDSv2 (HTTP 403, 404, 405): it may serve IMDSv1.
+    Refused(u16),
+    /// Anything else: no answer, a broken one, another status. Says nothing about IMDSv1.
+    Failed { why: String, retryable: bool },
+}
+
 impl EcsMetadataProvider {
     /// A provider for `role_name`, talking to `endpoint` (normally
-    /// [`DEFAULT_ECS_METADATA_ENDPOINT`]) through `http`.
-    pub fn new(http: reqwest::Client, endpoint: &str, role_name: &str) -> Result<Self, Error> {
+    /// [`DEFAULT_ECS_METADATA_ENDPOINT`]) with its own HTTP client, which never uses a proxy
+    /// (the answers carry credentials, and a proxy could hand back credentials of its choice)
+    /// and never follows redirects.
+    pub fn new(
+        endpoint: &str,
+        role_name: &str,
+        options: EcsMetadataOptions,
+    ) -> Result<Self, Error> {
         let base = Url::parse(endpoint).map_err(|e| {
             Error::Config(format!(
                 "ECS metadata endpoint {endpoint:?} is not a URL: {e}"
@@ -63,10 +113,18 @@ impl EcsMetadataProvider {
         if role_name.trim().is_empty() {
             return Err(Error::Config("the ECS RAM role name is empty".into()));
         }
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|_| Error::Config("cannot build the ECS metadata HTTP client".into()))?;
         Ok(EcsMetadataProvider {
             http,
             base,
             role_name: role_name.trim().to_string(),
+            options,
         })
     }
 
@@ -76,31 +134,78 @@ impl EcsMetadataProvider {
             .map_err(|e| Error::Config(format!("bad ECS metadata URL: {e}")))
     }
 
-    async fn token(&self) -> Result<String, String> {
+    async fn token(&self) -> Result<String, TokenFailure> {
+        let failed = |why: String, retryable: bool| TokenFailure::Failed { why, retryable };
+        let url = self
+            .url("/latest/api/token")
+            .map_err(|e| failed(e.to_string(), false))?;
         let response = self
             .http
-            .put(self.url("/latest/api/token").map_err(|e| e.to_string())?)
+            .put(url)
             .header(TOKEN_TTL_HEADER, TOKEN_TTL_SECONDS.to_string())
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(self.options.request_timeout)
             .send()
             .await
-            .map_err(|e| describe_reqwest(&e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("token request answered HTTP {}", status.as_u16()));
+            .map_err(|e| failed(describe_reqwest(&e), true))?;
+        let status = response.status().as_u16();
+        // Forbidden, Not Found, Method Not Allowed: the service does not do IMDSv2.
+        if (403..=405).contains(&status) {
+            return Err(TokenFailure::Refused(status));
         }
-        let token = response.text().await.map_err(|e| describe_reqwest(&e))?;
-        Ok(token.trim().to_string())
+        if !(200..300).contains(&status) {
+            return Err(failed(format!("HTTP {status}"), status >= 500));
+        }
+        let body = read_capped(response, MAX_METADATA_BYTES)
+            .await
+            .map_err(|e| failed(describe_reqwest(&e), true))?
+            .ok_or_else(|| failed(too_large(), false))?;
+        let token = String::from_utf8(body)
+            .map(|t| t.trim().to_string())
+            .unwrap_or_default();
+        if token.is_empty() {
+            return Err(failed("the token is empty or not text".into(), false));
+        }
+        Ok(token)
+    }
+
+    /// The session token, `None` to go on without one (IMDSv1), or why neither is possible
+    /// (with whether another attempt may help).
+    async fn token_or_v1(&self) -> Result<Option<String>, (Error, bool)> {
+        match self.token().await {
+            Ok(token) => Ok(Some(token)),
+            Err(TokenFailure::Refused(status)) if !self.options.imdsv1_disabled => {
+                warn!(
+                    role = %self.role_name,
+                    status,
+                    "the ECS metadata service refuses to issue a session token (IMDSv2); asking \
+                     without one (IMDSv1). Set {IMDSV1_DISABLED_ENV}=true to forbid this"
+                );
+                Ok(None)
+            }
+            Err(TokenFailure::Refused(status)) => Err((
+                self.error(&format!(
+                    "the service refuses to issue a session token (HTTP {status}), and IMDSv1 is \
+                     disabled ({IMDSV1_DISABLED_ENV}=true), so credentials are not requested without one"
+                )),
+                false,
+            )),
+            Err(TokenFailure::Failed { why, retryable }) => {
+                let rule = if self.options.imdsv1_disabled {
+                    format!("IMDSv1 is disabled ({IMDSV1_DISABLED_ENV}=true)")
+                } else {
+                    "IMDSv1 is only used when the service refuses tokens (HTTP 403, 404 or 405)"
+                        .to_string()
+                };
+                Err((
+                    self.error(&format!("cannot get a session token: {why}; {rule}")),
+                    retryable,
+                ))
+            }
+        }
     }
 
     async fn fetch_once(&self) -> Result<Credentials, (Error, bool)> {
-        let token = match self.token().await {
-            Ok(t) => Some(t),
-            Err(why) => {
-                debug!(reason = %why, "ECS metadata token unavailable; trying without one");
-                None
-            }
-        };
+        let token = self.token_or_v1().await?;
         let path = format!(
             "/latest/meta-data/ram/security-credentials/{}",
             percent_encode(&self.role_name)
@@ -108,7 +213,7 @@ impl EcsMetadataProvider {
         let mut request = self
             .http
             .get(self.url(&path).map_err(|e| (e, false))?)
-            .timeout(REQUEST_TIMEOUT);
+            .timeout(self.options.request_timeout);
         if let Some(t) = &token {
             request = request.header(TOKEN_HEADER, t);
         }
@@ -117,10 +222,10 @@ impl EcsMetadataProvider {
             .await
             .map_err(|e| (self.error(&describe_reqwest(&e)), true))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        let body = read_capped(response, MAX_METADATA_BYTES)
             .await
-            .map_err(|e| (self.error(&describe_reqwest(&e)), true))?;
+            .map_err(|e| (self.error(&describe_reqwest(&e)), true))?
+            .ok_or_else(|| (self.error(&too_large()), false))?;
         if !(200..300).contains(&status) {
             return Err((self.error(&format!("HTTP {status}")), status >= 500));
         }
@@ -151,6 +256,13 @@ impl EcsMetadataProvider {
             self.base.as_str().trim_end_matches('/')
         ))
     }
+}
+
+fn too_large() -> String {
+    format!(
+        "the answer is larger than {}, the most accepted from the metadata service",
+        human_bytes(MAX_METADATA_BYTES)
+    )
 }
 
 fn describe_reqwest(err: &reqwest::Error) -> String {
@@ -191,8 +303,12 @@ mod tests {
     use super::*;
 
     fn provider() -> EcsMetadataProvider {
-        EcsMetadataProvider::new(reqwest::Client::new(), "http://127.0.0.1:1", "EcsRole")
-            .expect("provider")
+        EcsMetadataProvider::new(
+            "http://127.0.0.1:1",
+            "EcsRole",
+            EcsMetadataOptions::default(),
+        )
+        .expect("provider")
     }
 
     #[test]
@@ -222,8 +338,25 @@ mod tests {
 
     #[test]
     fn validates_inputs() {
-        assert!(EcsMetadataProvider::new(reqwest::Client::new(), "ftp://x", "r").is_err());
-        assert!(EcsMetadataProvider::new(reqwest::Client::new(), "http://127.0.0.1", " ").is_err());
+        let options = EcsMetadataOptions::default;
+        assert!(EcsMetadataProvider::new("ftp://x", "r", options()).is_err());
+        assert!(EcsMetadataProvider::new("http://127.0.0.1", " ", options()).is_err());
+    }
+
+    #[test]
+    fn imdsv1_is_disabled_only_by_true() {
+        use crate::alicloud::credentials::MapEnv;
+        assert!(!imdsv1_disabled_in(&MapEnv::new()));
+        for yes in ["true", "TRUE", " True "] {
+            assert!(imdsv1_disabled_in(
+                &MapEnv::new().with(IMDSV1_DISABLED_ENV, yes)
+            ));
+        }
+        for no in ["false", "", "0", "yes"] {
+            assert!(!imdsv1_disabled_in(
+                &MapEnv::new().with(IMDSV1_DISABLED_ENV, no)
+            ));
+        }
     }
 
     #[tokio::test]
@@ -234,5 +367,10 @@ mod tests {
             .expect_err("nothing listens on port 1");
         assert!(matches!(err, Error::Credentials(_)));
         assert!(err.to_string().contains("metadata service"));
+        // A connection error is no refusal of IMDSv2: no fallback to IMDSv1.
+        assert!(
+            err.to_string().contains("cannot get a session token"),
+            "{err}"
+        );
     }
 }

@@ -23,7 +23,10 @@ pub use chain::{
     build_provider, connect, resolve, AssumeRoleConfig, CredentialConfig, CredentialSource, Env,
     MapEnv, ProcessEnv, Resolved, DEFAULT_REGION,
 };
-pub use ecs::{EcsMetadataProvider, DEFAULT_ECS_METADATA_ENDPOINT};
+pub use ecs::{
+    imdsv1_disabled_in, EcsMetadataOptions, EcsMetadataProvider, DEFAULT_ECS_METADATA_ENDPOINT,
+    IMDSV1_DISABLED_ENV, MAX_METADATA_BYTES,
+};
 pub use profile::{CliConfig, CliProfile, ProfileMode};
 
 /// A string that must never be shown: `Debug` prints `<redacted>` and there is no `Display`.
