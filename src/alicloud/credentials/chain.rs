@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::assume_role::{DEFAULT_SESSION_NAME, DEFAULT_SESSION_SECONDS};
-use super::profile::{CliConfig, CliProfile, ProfileMode};
+use super::profile::{read_credentials_file, CliConfig, CliProfile, FileError, ProfileMode};
 use super::{
     imdsv1_disabled_in, AssumeRoleParams, AssumeRoleProvider, CachingProvider, CredentialProvider,
     Credentials, EcsMetadataOptions, EcsMetadataProvider, Secret, StaticProvider,
@@ -333,9 +333,9 @@ fn from_profile_file(
         return Ok(None);
     };
     let shown = path.display().to_string();
-    let text = match std::fs::read_to_string(&path) {
+    let text = match read_credentials_file(&path, &shown) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+        Err(FileError::NotFound) if !explicit => {
             looked.push(format!("the aliyun CLI configuration {shown} (not found)"));
             return Ok(None);
         }
@@ -858,6 +858,77 @@ mod tests {
         assert!(err.to_string().contains("/nonexistent/config.json"));
         let e = env().with("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/other.json");
         assert!(resolve(&CredentialConfig::default(), &e).is_err());
+    }
+
+    #[test]
+    fn an_oversized_credentials_file_is_refused_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        let huge = format!(
+            "{{\"profiles\":[{{\"name\":\"default\",\"access_key_id\":\"X\",\"access_key_secret\":\"hidden-secret\"}}]}}{}",
+            " ".repeat(1024 * 1024)
+        );
+        std::fs::write(&path, huge).expect("write");
+        let shown = path.to_string_lossy().into_owned();
+        let e = env().with("ALIBABA_CLOUD_CREDENTIALS_FILE", &shown);
+        let err = resolve(&CredentialConfig::default(), &e).expect_err("over 1 MiB");
+        let text = err.to_string();
+        assert!(text.contains(&shown), "{text}");
+        assert!(text.contains("larger than 1 MiB"), "{text}");
+        assert!(!text.contains("hidden-secret"), "{text}");
+    }
+
+    /// Log lines of one closure, at every level.
+    fn logged(run: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if let Ok(mut lines) = self.0.lock() {
+                    lines.extend_from_slice(buf);
+                }
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, run);
+        let bytes = lines.0.lock().map(|l| l.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_credentials_file_readable_by_others_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, e) = file_env();
+        let path = dir.path().join(".aliyun").join("config.json");
+        let chmod = |mode| {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+        };
+        chmod(0o644);
+        let logs = logged(|| {
+            resolve(&CredentialConfig::default(), &e).expect("still used");
+        });
+        assert!(logs.contains("WARN"), "{logs}");
+        assert!(
+            logs.contains("can be read or written by other users (mode 644)"),
+            "{logs}"
+        );
+        assert!(logs.contains("chmod 600"), "{logs}");
+        assert!(!logs.contains("filesecret"), "{logs}");
+        chmod(0o600);
+        let logs = logged(|| {
+            resolve(&CredentialConfig::default(), &e).expect("resolve");
+        });
+        assert!(!logs.contains("other users"), "{logs}");
     }
 
     #[test]

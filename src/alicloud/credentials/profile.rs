@@ -3,11 +3,92 @@
 //! SDKs (`[name]` sections with `type = access_key | ecs_ram_role | ram_role_arn`); and what each
 //! profile mode (AK, StsToken, RamRoleArn, EcsRamRole, ChainableRamRoleArn) means.
 
+use std::io::Read;
+use std::path::Path;
+
 use serde::Deserialize;
 
 use super::Secret;
 use crate::alicloud::error::Error;
 use crate::alicloud::lenient;
+
+/// The largest credentials file we read. A real one is a few kilobytes; anything bigger is the
+/// wrong file (or `/dev/zero`), and reading it whole would only cost memory.
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why a credentials file could not be read.
+#[derive(Debug)]
+pub(crate) enum FileError {
+    /// It does not exist.
+    NotFound,
+    /// It is larger than [`MAX_CREDENTIALS_FILE_BYTES`].
+    TooLarge,
+    /// It is not UTF-8 text.
+    NotText,
+    /// Any other I/O error.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::NotFound => f.write_str("it does not exist"),
+            FileError::TooLarge => write!(
+                f,
+                "it is larger than {} MiB, far more than any credentials file",
+                MAX_CREDENTIALS_FILE_BYTES / (1024 * 1024)
+            ),
+            FileError::NotText => f.write_str("it is not UTF-8 text"),
+            FileError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Reads a credentials file (the aliyun CLI's `config.json` or the SDKs' INI file) of at most
+/// [`MAX_CREDENTIALS_FILE_BYTES`], without reading more than that of a bigger one, and warns
+/// (in Terraform's log) when group or others may read it. Never quotes its content.
+pub(crate) fn read_credentials_file(path: &Path, shown: &str) -> Result<String, FileError> {
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => FileError::NotFound,
+        _ => FileError::Io(e),
+    })?;
+    if let Ok(metadata) = file.metadata() {
+        if let Some(mode) = exposed_mode(&metadata) {
+            tracing::warn!(
+                file = shown,
+                mode = format!("{mode:o}"),
+                "the credentials file {shown} can be read or written by other users (mode {mode:o}); \
+                 restrict it with: chmod 600 {shown}"
+            );
+        }
+        if metadata.is_file() && metadata.len() > MAX_CREDENTIALS_FILE_BYTES {
+            return Err(FileError::TooLarge);
+        }
+    }
+    // The size may lie (a device, a file still growing): never read past the cap.
+    let mut bytes = Vec::new();
+    file.take(MAX_CREDENTIALS_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(FileError::Io)?;
+    if bytes.len() as u64 > MAX_CREDENTIALS_FILE_BYTES {
+        return Err(FileError::TooLarge);
+    }
+    String::from_utf8(bytes).map_err(|_| FileError::NotText)
+}
+
+/// The permission bits of a regular file that let group or others read or write it, if any.
+#[cfg(unix)]
+pub(crate) fn exposed_mode(metadata: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o777;
+    (metadata.is_file() && mode & 0o077 != 0).then_some(mode)
+}
+
+/// Windows has no such bits; its ACLs are out of reach here.
+#[cfg(not(unix))]
+pub(crate) fn exposed_mode(_metadata: &std::fs::Metadata) -> Option<u32> {
+    None
+}
 
 /// The parsed configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -262,6 +343,61 @@ impl CliProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_files_are_capped_at_1_mib() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        let exact = format!("{{\"profiles\":[]}}{}", " ".repeat(1024 * 1024 - 15));
+        assert_eq!(exact.len() as u64, MAX_CREDENTIALS_FILE_BYTES);
+        std::fs::write(&path, &exact).expect("write");
+        assert!(read_credentials_file(&path, "f").is_ok());
+        std::fs::write(&path, format!("{exact} ")).expect("write");
+        let err = read_credentials_file(&path, "f").expect_err("over the cap");
+        assert!(matches!(err, FileError::TooLarge), "{err:?}");
+        assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+        std::fs::write(&path, [0xff, 0xfe, b'{']).expect("write");
+        assert!(matches!(
+            read_credentials_file(&path, "f"),
+            Err(FileError::NotText)
+        ));
+        assert!(matches!(
+            read_credentials_file(&dir.path().join("missing"), "f"),
+            Err(FileError::NotFound)
+        ));
+    }
+
+    /// A file whose size says nothing (a device) is still read no further than the cap.
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_file_is_not_read_to_its_end() {
+        let err = read_credentials_file(Path::new("/dev/zero"), "/dev/zero").expect_err("endless");
+        assert!(matches!(err, FileError::TooLarge), "{err:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_readable_by_group_or_others_are_flagged() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, "{}").expect("write");
+        let exposed = |mode: u32| {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            exposed_mode(&std::fs::metadata(&path).expect("metadata"))
+        };
+        assert_eq!(exposed(0o600), None);
+        assert_eq!(exposed(0o400), None);
+        assert_eq!(exposed(0o644), Some(0o644));
+        assert_eq!(exposed(0o640), Some(0o640));
+        assert_eq!(exposed(0o604), Some(0o604));
+        assert_eq!(exposed(0o620), Some(0o620));
+        // Directories and devices are not credentials files.
+        assert_eq!(
+            exposed_mode(&std::fs::metadata(dir.path()).expect("metadata")),
+            None
+        );
+    }
 
     const FILE: &str = r#"{
       "current": "ak",
