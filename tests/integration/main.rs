@@ -5,6 +5,7 @@ mod client;
 mod convergence;
 mod ctrl_c;
 mod ecosystem;
+mod fd_limit;
 mod fuzz_props;
 mod hostile;
 mod lifecycle;
