@@ -77,6 +77,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let listen = args.listen;
+    if let Some(warning) = exposure_warning(listen) {
+        // Straight to stderr, not through the log filter: quieting logs must not hide this.
+        eprintln!("{warning}");
+    }
     let config = args.into_config()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -93,6 +97,20 @@ async fn main() -> anyhow::Result<()> {
         .context("emulator failed")?;
     tracing::info!("emulator stopped");
     Ok(())
+}
+
+/// What to tell the user when `--listen` is reachable from other machines: the RAM/STS API
+/// answers anyone who knows the (public, default) test keys, and the admin API needs no key.
+fn exposure_warning(listen: SocketAddr) -> Option<String> {
+    if listen.ip().to_canonical().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "WARNING: --listen {listen} is not a loopback address. Other machines can reach this \
+         emulator: its RAM/STS API accepts the well-known test keys, and its admin API, which \
+         needs no key, refuses only requests whose Host is not loopback. Use 127.0.0.1 unless \
+         you need otherwise."
+    ))
 }
 
 async fn shutdown_signal() {
@@ -115,5 +133,31 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_only_when_listening_beyond_loopback() {
+        for quiet in [
+            "127.0.0.1:0",
+            "127.3.2.1:8080",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            let addr: SocketAddr = quiet.parse().expect("address");
+            assert_eq!(exposure_warning(addr), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:0", "[::]:0", "192.0.2.1:8080", "[2001:db8::1]:0"] {
+            let addr: SocketAddr = loud.parse().expect("address");
+            let warning = exposure_warning(addr).unwrap_or_default();
+            assert!(
+                warning.contains("not a loopback address"),
+                "{loud}: {warning:?}"
+            );
+        }
     }
 }

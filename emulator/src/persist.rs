@@ -90,7 +90,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
         path: path.to_path_buf(),
         source,
     };
-    std::fs::write(&tmp, bytes).map_err(wrap)?;
+    write_private(&tmp, bytes).map_err(wrap)?;
     std::fs::rename(&tmp, path).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
         PersistError::Write {
@@ -98,6 +98,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PersistError> {
             source,
         }
     })
+}
+
+/// Writes `bytes` to `path`, readable and writable by the owner only (0600 on Unix), from the
+/// first byte on: the state holds the issued STS sessions' secrets and tokens, and a file that
+/// is opened with the default mode and narrowed afterwards can be read in between.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // The mode above applies only when the file is created; a temporary file left over by
+        // an earlier run with this pid keeps its own, so set it on the open file as well.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)?.write_all(bytes)
+    }
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -146,6 +169,28 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.json");
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        write_atomic(&path, b"{}").expect("write");
+        assert_eq!(mode(&path), 0o600, "a new state file");
+
+        // An existing world-readable file, and a stale temporary file of the same pid, are both
+        // replaced by a private file.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let tmp = temp_path(&path);
+        std::fs::write(&tmp, b"stale").expect("stale temporary file");
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        write_atomic(&path, b"{\"format\":1}").expect("write");
+        assert_eq!(mode(&path), 0o600, "a replaced state file");
+        assert_eq!(std::fs::read(&path).expect("read"), b"{\"format\":1}");
+        assert!(!tmp.exists());
     }
 
     #[test]

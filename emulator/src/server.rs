@@ -192,7 +192,11 @@ async fn route(
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let reply = if path.starts_with("/_emulator/") {
-        Reply::Http(admin::handle(method, path, &body, &store).await)
+        let refused = admin::refusal(method, &parts.uri, &parts.headers, &body);
+        Reply::Http(match refused {
+            Some(refusal) => refusal,
+            None => admin::handle(method, path, &body, &store).await,
+        })
     } else if path.starts_with("/latest/") {
         Reply::Http(metadata::handle(method, path, &parts.headers, &store).await)
     } else {

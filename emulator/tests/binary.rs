@@ -123,4 +123,54 @@ async fn state_file_flag_persists_across_processes() {
         .await;
     assert_eq!(got["Role"]["RoleName"], "Durable");
     terminate(&mut child);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path)
+            .expect("state file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the state file holds STS secrets");
+    }
+}
+
+/// Runs the binary (bounded in time) and returns its stderr.
+fn stderr_of(args: &[&str]) -> String {
+    use std::io::Read as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alicr-emulator"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn emulator");
+    let mut stderr = child.stderr.take().expect("stderr");
+    // Whatever happens, the process ends within a few seconds and stderr reaches EOF.
+    let pid = child.id().to_string();
+    let killer = std::thread::spawn(move || {
+        for _ in 0..40 {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let _ = child.wait();
+    });
+    let mut text = String::new();
+    let _ = stderr.read_to_string(&mut text);
+    let _ = killer.join();
+    text
+}
+
+#[test]
+fn warns_when_listening_beyond_loopback() {
+    // 192.0.2.1 (TEST-NET-1) is on no interface here, so the bind fails and nothing is
+    // exposed; the warning comes first.
+    let stderr = stderr_of(&["--listen", "192.0.2.1:0"]);
+    assert!(
+        stderr.contains("--listen 192.0.2.1:0 is not a loopback address"),
+        "{stderr}"
+    );
+    let stderr = stderr_of(&["--listen", "127.0.0.1:0"]);
+    assert!(!stderr.contains("not a loopback address"), "{stderr}");
 }

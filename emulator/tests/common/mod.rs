@@ -76,6 +76,16 @@ pub async fn send(
     parse(&raw)
 }
 
+/// Sends `request` exactly as given (request line, headers, body) on a fresh connection, for
+/// requests `send` would not write: another `Host`, none at all, duplicate headers.
+pub async fn send_raw(addr: SocketAddr, request: &[u8]) -> std::io::Result<Answer> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(request).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    parse(&raw)
+}
+
 fn parse(raw: &[u8]) -> std::io::Result<Answer> {
     let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP answer");
     let split = raw
@@ -121,7 +131,8 @@ pub fn nonce() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn form(pairs: &[(String, String)]) -> String {
+/// Parameters as an `application/x-www-form-urlencoded` body or query string.
+pub fn form(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {
