@@ -45,7 +45,8 @@ pub fn schema() -> Schema {
                 Attribute::new("profile", s(), Optional, "Profile in the aliyun CLI configuration file. Environment: `ALIBABA_CLOUD_PROFILE` or `ALICLOUD_PROFILE`."),
                 Attribute::new("shared_credentials_file", s(), Optional, "Path of the aliyun CLI configuration file (default `~/.aliyun/config.json`). Environment: `ALIBABA_CLOUD_CREDENTIALS_FILE`."),
                 Attribute::new("ecs_role_name", s(), Optional, "RAM role of the ECS instance to take credentials from, through the instance metadata service. Environment: `ALIBABA_CLOUD_ECS_METADATA`."),
-                Attribute::new("max_retries", Type::Number, Optional, "How many times a throttled or transiently failed call is retried (default 5, at most 50)."),
+                Attribute::new("ecs_imdsv1_disabled", Type::Bool, Optional, "Forbid the metadata service's older, token-less mode (IMDSv1): credentials are fetched only with a session token. Environment: `ALIBABA_CLOUD_IMDSV1_DISABLED=true`. Without it, the token-less mode is used only when the service refuses tokens (403, 404 or 405)."),
+                Attribute::new("max_retries", Type::Number, Optional, "How many times a call that failed transiently (a server error, a dropped connection, an attempt that timed out) is retried (default 5, at most 50). Throttling is retried, with backoff, until the operation's time limit whatever this says."),
                 Attribute::new("signature_algorithm", s(), Optional, "`HMAC-SHA1` (RPC signature 1.0, the default) or `ACS3-HMAC-SHA256` (signature V3)."),
             ],
             blocks: vec![
@@ -76,6 +77,7 @@ pub struct ProviderConfig {
     pub profile: Tri<String>,
     pub shared_credentials_file: Tri<String>,
     pub ecs_role_name: Tri<String>,
+    pub ecs_imdsv1_disabled: Tri<bool>,
     pub max_retries: Tri<i64>,
     pub signature_algorithm: Tri<String>,
     pub assume_role: Option<AssumeRoleConfig>,
@@ -119,6 +121,7 @@ impl ProviderConfig {
             profile: reader.get("profile"),
             shared_credentials_file: reader.get("shared_credentials_file"),
             ecs_role_name: reader.get("ecs_role_name"),
+            ecs_imdsv1_disabled: reader.get("ecs_imdsv1_disabled"),
             max_retries: reader.get("max_retries"),
             signature_algorithm: reader.get("signature_algorithm"),
             ..Default::default()
@@ -288,6 +291,9 @@ impl ProviderConfig {
             sts_endpoint: known(&self.endpoint_sts),
             ..Default::default()
         };
+        if let Some(disabled) = self.ecs_imdsv1_disabled.as_known() {
+            client_config.imdsv1_disabled = Some(*disabled);
+        }
         if let Some(retries) = self.max_retries.as_known() {
             client_config.retry.max_retries = u32::try_from(*retries).unwrap_or(0);
         }
@@ -375,6 +381,32 @@ mod tests {
             vec!["access_key", "assume_role", "endpoints.ram"]
         );
         assert!(unknown_arguments(&config_value("http://127.0.0.1:1", 1)).is_empty());
+    }
+
+    #[test]
+    fn the_imdsv1_switch_reaches_the_client() {
+        use crate::alicloud::credentials::MapEnv;
+        let mut config =
+            ProviderConfig::from_value(&config_value("http://127.0.0.1:1", 1)).unwrap();
+        let disabled_env = MapEnv::new().with("ALIBABA_CLOUD_IMDSV1_DISABLED", "true");
+        let client = config.connect_with_env(&MapEnv::new()).expect("client");
+        assert_eq!(client.config().imdsv1_disabled, Some(false));
+        let client = config.connect_with_env(&disabled_env).expect("client");
+        assert_eq!(
+            client.config().imdsv1_disabled,
+            Some(true),
+            "unset: the environment decides"
+        );
+        config.ecs_imdsv1_disabled = Tri::Known(true);
+        let client = config.connect_with_env(&MapEnv::new()).expect("client");
+        assert_eq!(client.config().imdsv1_disabled, Some(true));
+        config.ecs_imdsv1_disabled = Tri::Known(false);
+        let client = config.connect_with_env(&disabled_env).expect("client");
+        assert_eq!(
+            client.config().imdsv1_disabled,
+            Some(false),
+            "the argument wins"
+        );
     }
 
     #[test]

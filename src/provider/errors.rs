@@ -61,13 +61,6 @@ pub fn api_error(doing: &str, error: &Error) -> Diagnostics {
 /// each is its own problem.
 fn shared_cause(error: &Error) -> Option<Cause> {
     match error {
-        Error::Api(api) => match api.kind {
-            ErrorKind::Signature
-            | ErrorKind::ClockSkew
-            | ErrorKind::InvalidCredentials
-            | ErrorKind::Throttling => Some(Cause::new(format!("api-code {}", api.code))),
-            _ => None,
-        },
         Error::AssumeRole {
             role_arn, error, ..
         } => Some(Cause::new(format!(
@@ -75,7 +68,20 @@ fn shared_cause(error: &Error) -> Option<Cause> {
             error.code().unwrap_or("(no code)")
         ))),
         Error::Credentials(message) => Some(Cause::new(format!("credentials {message}"))),
-        _ => None,
+        // By kind and code, not by variant: throttling that outlasted the deadline arrives
+        // wrapped in the deadline's error, still carrying RAM's code.
+        _ => match (error.kind(), error.code()) {
+            (
+                Some(
+                    ErrorKind::Signature
+                    | ErrorKind::ClockSkew
+                    | ErrorKind::InvalidCredentials
+                    | ErrorKind::Throttling,
+                ),
+                Some(code),
+            ) => Some(Cause::new(format!("api-code {code}"))),
+            _ => None,
+        },
     }
 }
 

@@ -109,7 +109,11 @@ def unique(prefix):
 def admin(path, body=None):
     """Calls the emulator's unsigned admin API."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(ENDPOINT + path, data=data, method="GET" if body is None else "POST")
+    # The admin API takes only JSON bodies (a browser's cross-site form post must not reach it).
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    req = urllib.request.Request(
+        ENDPOINT + path, data=data, headers=headers, method="GET" if body is None else "POST"
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
 
