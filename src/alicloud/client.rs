@@ -170,6 +170,9 @@ pub struct Client {
     inner: Arc<Inner>,
     credentials: Arc<dyn CredentialProvider>,
     deadline: Option<Deadline>,
+    /// Whether an attempt whose answer was lost may be sent again blindly. Calls that are not
+    /// idempotent (a new policy version) turn this off and look at RAM before trying again.
+    resend_after_lost_answer: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -217,6 +220,7 @@ impl Client {
             }),
             credentials: Arc::new(NoCredentials("no credentials were configured".into())),
             deadline: None,
+            resend_after_lost_answer: true,
         })
     }
 
@@ -226,6 +230,16 @@ impl Client {
             inner: Arc::clone(&self.inner),
             credentials,
             deadline: self.deadline.clone(),
+            resend_after_lost_answer: self.resend_after_lost_answer,
+        }
+    }
+
+    /// The same client, except that a call whose answer was lost is not sent again: it fails
+    /// with an unknown outcome, for the caller to look before retrying.
+    pub fn without_resending_lost_calls(&self) -> Client {
+        Client {
+            resend_after_lost_answer: false,
+            ..self.clone()
         }
     }
 
@@ -332,6 +346,9 @@ impl Client {
                 Some(class) if policy.allows(class, transient_retries) => class,
                 _ => return Err(err.after_unknown_attempt(earlier_unknown, action, attempt)),
             };
+            if err.is_outcome_unknown() && !self.resend_after_lost_answer {
+                return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
+            }
             earlier_unknown |= err.is_outcome_unknown();
             let delay = policy.delay(attempt);
             if Instant::now() + delay >= deadline.at {
@@ -962,6 +979,7 @@ fn api_error(action: &str, status: u16, envelope: Envelope, creds: &Credentials)
         recommend: envelope.recommend,
         http_status: status,
         attempts: 1,
+        after_lost_answer: false,
     }))
 }
 

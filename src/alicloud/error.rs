@@ -121,6 +121,9 @@ pub struct ApiError {
     pub attempts: u32,
     /// The classification of `code`.
     pub kind: ErrorKind,
+    /// Whether an earlier attempt of the same call had its answer lost, so that this answer
+    /// may describe what that attempt did (`EntityAlreadyExists` after a lost `CreateRole`).
+    pub after_lost_answer: bool,
 }
 
 /// What went wrong at the transport level.
@@ -310,13 +313,25 @@ impl Error {
         }
         let says_nothing = self.is_retryable() || self.is_credential_failure();
         if !earlier_unknown || self.is_outcome_unknown() || !says_nothing {
-            return self;
+            return match self {
+                Error::Api(mut api) => {
+                    api.after_lost_answer = earlier_unknown;
+                    Error::Api(api)
+                }
+                other => other,
+            };
         }
         Error::OutcomeUnknown {
             action: action.to_string(),
             attempts,
             last_error: Box::new(self),
         }
+    }
+
+    /// Whether this definite answer came after an earlier attempt of the same call whose answer
+    /// was lost: then "already exists" may be that attempt's own work, and only then.
+    pub fn follows_a_lost_answer(&self) -> bool {
+        matches!(self, Error::Api(api) if api.after_lost_answer)
     }
 
     /// Whether the call failed before it was sent because the provider's own credentials could
@@ -576,7 +591,20 @@ mod tests {
             http_status: status,
             attempts: 1,
             kind: ErrorKind::from_code(code),
+            after_lost_answer: false,
         }))
+    }
+
+    #[test]
+    fn only_an_answer_after_a_lost_one_may_describe_the_lost_attempt() {
+        let exists = || api("EntityAlreadyExists.Role", 409);
+        assert!(!exists().follows_a_lost_answer());
+        assert!(!exists()
+            .after_unknown_attempt(false, "CreateRole", 2)
+            .follows_a_lost_answer());
+        assert!(exists()
+            .after_unknown_attempt(true, "CreateRole", 2)
+            .follows_a_lost_answer());
     }
 
     #[test]

@@ -218,6 +218,7 @@ mod tests {
             http_status: 403,
             attempts: 1,
             kind: ErrorKind::from_code("NoPermission"),
+            after_lost_answer: false,
         }));
         let diags = api_error("Creating RAM role X", &error);
         let d = diags.iter().next().unwrap();
@@ -238,6 +239,7 @@ mod tests {
             http_status: 400,
             attempts: 1,
             kind: ErrorKind::from_code(code),
+            after_lost_answer: false,
         }))
     }
 
@@ -316,6 +318,7 @@ mod tests {
                 http_status: 403,
                 attempts: 1,
                 kind: ErrorKind::from_code(code),
+                after_lost_answer: false,
             }))),
         }
     }

@@ -257,7 +257,7 @@ async fn create_role(client: &Client, desired: &Desired) -> Result<Role, Error> 
     };
     match client.create_role(&request).await {
         Ok(response) => Ok(response.role),
-        Err(error) if error.is_already_exists() && error.attempts().unwrap_or(1) > 1 => {
+        Err(error) if error.is_already_exists() && error.follows_a_lost_answer() => {
             let found = client.get_role(&desired.role_name).await?.role;
             if policy::documents_equivalent(
                 &found.assume_role_policy_document,
@@ -283,7 +283,7 @@ async fn create_policy(client: &Client, desired: &Desired) -> Result<String, Err
     };
     match client.create_policy(&request).await {
         Ok(response) => Ok(version_or_v1(response.policy.default_version)),
-        Err(error) if error.is_already_exists() && error.attempts().unwrap_or(1) > 1 => {
+        Err(error) if error.is_already_exists() && error.follows_a_lost_answer() => {
             let found = client
                 .get_policy(PolicyType::Custom, &desired.policy_name)
                 .await?;
@@ -1048,8 +1048,8 @@ async fn converge_policy(
         rotate_strategy: RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded,
     };
     let new_version = async {
-        match client.create_policy_version(&request).await {
-            Ok(response) => Ok((response.policy_version.version_id, false)),
+        match new_policy_version(client, desired, &request).await {
+            Ok(version) => Ok((version, false)),
             Err(error) if error.is_not_found() => Ok((create_policy(client, desired).await?, true)),
             Err(error) => Err(error),
         }
@@ -1075,6 +1075,34 @@ async fn converge_policy(
         }
     }
     Ok(version)
+}
+
+/// How many times a new policy version whose answer was lost is looked for and tried again.
+const LOST_VERSION_ROUNDS: u32 = 3;
+
+/// `CreatePolicyVersion`, never sent blindly twice: a second version of the same document
+/// would rotate out an old version for nothing. When an answer is lost, look at the policy
+/// first; only a policy that does not have the document yet gets another attempt.
+async fn new_policy_version(
+    client: &Client,
+    desired: &Desired,
+    request: &CreatePolicyVersionRequest,
+) -> Result<String, Error> {
+    let careful = client.without_resending_lost_calls();
+    let mut round = 1;
+    loop {
+        match careful.create_policy_version(request).await {
+            Ok(response) => return Ok(response.policy_version.version_id),
+            Err(error) if error.is_outcome_unknown() && round < LOST_VERSION_ROUNDS => {
+                if let Some(version) = current_version(client, desired).await? {
+                    tracing::debug!(policy = %desired.policy_name, %version, "the lost CreatePolicyVersion had taken effect");
+                    return Ok(version);
+                }
+                round += 1;
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// The default version of our policy when its document is already the desired one (a detached

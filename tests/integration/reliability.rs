@@ -321,3 +321,79 @@ fn a_lost_answer_followed_by_exhausted_retries_is_still_an_unknown_outcome() {
         &converged,
     );
 }
+
+/// Issue 12: "already exists" after a throttled attempt is not our own work (every earlier
+/// attempt was answered, so none could have created anything): another actor's role of the
+/// same name and document must be refused, not adopted (and later destroyed).
+#[test]
+fn a_throttled_create_never_adopts_someone_elses_role() {
+    use terraform_provider_alicr::alicloud::ram::CreateRoleRequest;
+    use terraform_provider_alicr::policy;
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&many_roles(&emulator.endpoint(), 1, ""));
+    let role_name = declared_roles(1).into_iter().next().expect("one role");
+    let client = emulator.client();
+    emulator.block_on(async {
+        client
+            .create_role(&CreateRoleRequest {
+                role_name: role_name.clone(),
+                assume_role_policy_document: policy::render_trust_policy(),
+                ..Default::default()
+            })
+            .await
+            .expect("someone else's role");
+    });
+    let rule = |action: &str, code: &str, count: u32| json!({"action": action, "code": code, "count": count});
+    emulator.faults(json!({"fail": [rule("CreateRole", "Throttling.User", 1)]}));
+    let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    out.assert_failure();
+    assert!(out.all().contains("already exists"), "{}", out.all());
+    assert!(
+        terraform_roles(&tf).is_empty(),
+        "the other role entered this state"
+    );
+    let ram = emulator.state();
+    let roles: Vec<&str> = ram["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["RoleName"].as_str())
+        .collect();
+    assert_eq!(
+        roles,
+        vec![role_name.as_str()],
+        "the other role is untouched: {ram}"
+    );
+    assert!(
+        ram["policies"].as_array().is_none_or(Vec::is_empty),
+        "our policy was rolled back: {ram}"
+    );
+}
+
+/// Issue 12: a new policy version whose answer was lost is looked for before it is sent again,
+/// so one update writes one version (a second would rotate out an old version for nothing).
+#[test]
+fn a_lost_policy_version_answer_writes_one_version() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&many_roles(&emulator.endpoint(), 1, ""));
+    apply(&tf);
+    let rule = |action: &str, code: &str, count: u32| json!({"action": action, "code": code, "count": count});
+    emulator
+        .faults(json!({"fail": [rule("CreatePolicyVersion", "ConnectionResetAfterCommit", 1)]}));
+    let changed = std::fs::read_to_string(tf.path().join("main.tf"))
+        .expect("main.tf")
+        .replacen("bucket_names = [", "bucket_names = [\"added-bucket\", ", 1);
+    tf.write("main.tf", &changed);
+    apply(&tf);
+    let ram = emulator.state();
+    let versions = ram["policies"][0]["Versions"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(versions, 2, "v1 and exactly one new version: {ram}");
+    assert_eq!(
+        emulator.calls()["by_action"]["CreatePolicyVersion"].as_u64(),
+        Some(1),
+        "the lost version was found, not sent again"
+    );
+    assert_no_changes(&tf);
+}
