@@ -69,6 +69,28 @@ fn fifty_roles_apply_and_destroy_with_thirty_percent_throttled() {
     report("30% of calls throttled", N, &comparison);
 }
 
+/// DESIGN 7 and issue 12: with 60% of calls throttled and default settings (no `max_retries`),
+/// apply and destroy of 20 roles succeed, since throttling is retried until the operation's
+/// time limit, and nothing is left behind.
+#[test]
+fn twenty_roles_apply_and_destroy_with_sixty_percent_throttled_and_default_settings() {
+    const N: usize = 20;
+    let emulator = Emulator::start();
+    emulator.faults(json!({"throttle_rate": 0.6}));
+    let tf = TfDir::new(&many_roles(&emulator.endpoint(), N, ""));
+    let declared = declared_roles(N);
+
+    apply(&tf);
+    let comparison = assert_converged(&emulator.state(), &tf, &declared);
+    destroy(&tf);
+    assert_all_gone(&emulator.state(), &tf);
+    assert!(
+        errors_of(&emulator, "Throttling.User") > 0,
+        "the emulator throttled nothing, so this test proved nothing"
+    );
+    report("60% of calls throttled, default settings", N, &comparison);
+}
+
 /// Every mutating action meets a 5xx, a reset before the call took effect, and a reset after it
 /// took effect (the outcome the provider cannot know); the refresh before destroy meets them too.
 #[test]

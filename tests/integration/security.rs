@@ -502,3 +502,33 @@ fn collect_attribute_names(block: &Value, names: &mut Vec<String>) {
         }
     }
 }
+
+/// Issue 12: `terraform validate` and the provider apply one endpoint rule, and an endpoint
+/// with user information is refused without quoting it.
+#[test]
+fn endpoints_follow_one_rule_and_user_information_is_never_quoted() {
+    for (endpoint, rule) in [
+        ("https://ram.aliyuncs.com/path", "path"),
+        ("http://[::ffff:127.0.0.1]:9000", "loopback"),
+        (
+            "https://AKIDLEAK:TopSecretValue@ram.aliyuncs.com",
+            "user information",
+        ),
+    ] {
+        let tf = TfDir::new(&provider_config(endpoint, ""));
+        let out = tf.run(&["validate", "-no-color"]);
+        out.assert_failure();
+        let text = out.all();
+        assert!(text.contains(rule), "{endpoint}: {text}");
+        // Terraform quotes the user's own configuration line; the provider's words never do.
+        let ours: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("endpoint "))
+            .collect();
+        assert!(!ours.is_empty(), "no diagnostic of the provider's: {text}");
+        for line in ours {
+            assert!(!line.contains("TopSecretValue"), "{line}");
+            assert!(!line.contains("AKIDLEAK"), "{line}");
+        }
+    }
+}
