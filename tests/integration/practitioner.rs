@@ -5,34 +5,17 @@
 use terraform_provider_alicr::alicloud::ram::{CreatePolicyRequest, CreateRoleRequest, PolicyType};
 use terraform_provider_alicr::policy;
 
-use crate::support::{provider_block, Emulator, TfDir};
+use crate::support::{provider_block, provider_block_with, Emulator, TfDir};
 
 fn with_provider(emulator: &Emulator, body: &str) -> String {
     format!("{}\n{body}", provider_block(&emulator.endpoint()))
 }
 
-/// The provider block of `support::provider_block` with extra settings.
+/// The provider block with extra settings, then `body`.
 fn provider_with(emulator: &Emulator, settings: &str, body: &str) -> String {
-    let endpoint = emulator.endpoint();
     format!(
-        r#"terraform {{
-  required_providers {{
-    alicr = {{ source = "alicr/alicr" }}
-  }}
-}}
-
-provider "alicr" {{
-  access_key = "EMULATORACCESSKEYID"
-  secret_key = "emulator-secret"
-  {settings}
-  endpoints {{
-    ram = "{endpoint}"
-    sts = "{endpoint}"
-  }}
-}}
-
-{body}
-"#
+        "{}\n{body}\n",
+        provider_block_with(&emulator.endpoint(), settings)
     )
 }
 

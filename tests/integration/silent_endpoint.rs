@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::{provider_block, Emulator, TfDir};
+use crate::support::{provider_block, provider_block_with, Emulator, TfDir};
 
 /// A listener on 127.0.0.1 that accepts every connection and holds it open, silent, until
 /// dropped.
@@ -96,8 +96,7 @@ fn a_silent_endpoint_fails_each_attempt_on_its_answer_timeout() {
     let tf = role_in_state(&emulator, "");
     // One attempt, no retries: the answer timeout alone must end it (timeouts.read, two
     // minutes by default, is far away).
-    let provider =
-        provider_block(&silent.url()).replace("  endpoints {", "  max_retries = 0\n  endpoints {");
+    let provider = provider_block_with(&silent.url(), "max_retries = 0");
     tf.write("main.tf", &format!("{provider}\n{}", role("")));
     let out = tf.run(&["plan", "-input=false", "-no-color"]);
     out.assert_failure();

@@ -169,6 +169,11 @@ impl TfOutput {
 
 /// A provider block with static credentials against a (possibly absent) loopback endpoint.
 pub fn provider_block(endpoint: &str) -> String {
+    provider_block_with(endpoint, "")
+}
+
+/// [`provider_block`] with further provider arguments (`settings`, one per line).
+pub fn provider_block_with(endpoint: &str, settings: &str) -> String {
     format!(
         r#"terraform {{
   required_providers {{
@@ -179,6 +184,7 @@ pub fn provider_block(endpoint: &str) -> String {
 provider "alicr" {{
   access_key = "EMULATORACCESSKEYID"
   secret_key = "emulator-secret"
+  {settings}
   endpoints {{
     ram = "{endpoint}"
     sts = "{endpoint}"
