@@ -5,17 +5,35 @@ CARGO ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 DIST_DIR ?= dist
 
-.PHONY: all build release demo test lint fmt conformance install docs docs-check bench bench-smoke fuzz clean
+.PHONY: all build release mirror dist-check demo test lint fmt conformance install docs docs-check bench bench-smoke fuzz clean
 
 all: build
 
 build:
 	$(CARGO) build --workspace
 
-## release: release build, then $(DIST_DIR)/ gets one zip per platform, the manifest and
-## SHA256SUMS, named as the Terraform Registry expects.
+## release: cross-builds linux_amd64, linux_arm64 and windows_amd64 (darwin on macOS, or with
+## SDKROOT set), then $(DIST_DIR)/ gets one zip per platform, the manifest and SHA256SUMS (and
+## SHA256SUMS.sig when GPG_FINGERPRINT is set), named as the Terraform Registry expects.
+## RELEASE_PLATFORMS="linux_arm64 ..." picks platforms; RELEASE_PLATFORMS=host builds only this
+## machine's, fast. Installs zig (PyPI) and cargo-zigbuild (crates.io) on first use; cross
+## builds go to target/cross. Minutes per platform.
 release:
 	DIST_DIR="$(DIST_DIR)" bash scripts/release.sh
+
+## mirror: $(MIRROR_DIR)/ in Terraform's provider network mirror protocol, from the release in
+## $(DIST_DIR)/ (run `make release` first), to copy to a static HTTPS host such as an OSS bucket
+## (docs/guides/network-mirror-oss.md).
+MIRROR_DIR ?= mirror
+mirror:
+	DIST_DIR="$(DIST_DIR)" MIRROR_DIR="$(MIRROR_DIR)" bash scripts/mirror.sh
+
+## dist-check: proves release and mirror: cross-builds every platform, reads each binary's
+## header, runs linux_arm64 under qemu-user, signs and verifies with a throwaway GPG key, and
+## `terraform init`s from the mirror served over HTTPS on 127.0.0.1 (scripts/dist_check.py).
+## Minutes; run by .ci/run after `make test`.
+dist-check:
+	bash scripts/dist-check.sh
 
 ## install: release build, copied into ~/.terraform.d/plugins so a plain `terraform init` with
 ## source = "alicr/alicr" works offline.
