@@ -1,7 +1,7 @@
 //! The RAM emulator as the benchmark runs it: the built `alicr-emulator` binary as a child process
 //! on a loopback port, and a client for its unsigned admin API (call counters, reset, latency).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -111,8 +111,11 @@ impl CallCounts {
         self.0.values().sum()
     }
 
-    /// `3 (AttachPolicyToRole 1, CreatePolicy 1, CreateRole 1)`.
+    /// `3 (AttachPolicyToRole 1, CreatePolicy 1, CreateRole 1)`, or `0`.
     pub fn describe(&self) -> String {
+        if self.0.is_empty() {
+            return "0".to_string();
+        }
         let parts: Vec<String> = self
             .0
             .iter()
@@ -215,9 +218,78 @@ impl Admin {
     }
 }
 
+/// What the emulated account holds, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountView {
+    pub roles: BTreeSet<String>,
+    pub policies: BTreeSet<String>,
+    /// (role, policy) pairs.
+    pub attachments: BTreeSet<(String, String)>,
+}
+
+impl AccountView {
+    /// Reads `GET /_emulator/state`'s answer.
+    pub fn parse(state: &Value) -> AccountView {
+        let names = |key: &str, field: &str| -> BTreeSet<String> {
+            state[key]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|item| item[field].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        AccountView {
+            roles: names("roles", "RoleName"),
+            policies: names("policies", "PolicyName"),
+            attachments: state["attachments"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|a| {
+                            Some((
+                                a["RoleName"].as_str()?.to_string(),
+                                a["PolicyName"].as_str()?.to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl Admin {
+    /// The account's roles, policies and attachments by name.
+    pub fn account(&self) -> anyhow::Result<AccountView> {
+        let state = self.call(reqwest::Method::GET, "/_emulator/state", None)?;
+        Ok(AccountView::parse(&state))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_account_by_name() {
+        let state = json!({
+            "roles": [{ "RoleName": "r1", "RoleId": "1" }],
+            "policies": [{ "PolicyName": "p1", "Versions": [] }],
+            "attachments": [{ "RoleName": "r1", "PolicyName": "p1", "PolicyType": "Custom" }],
+        });
+        let view = AccountView::parse(&state);
+        assert_eq!(view.roles, BTreeSet::from(["r1".to_string()]));
+        assert_eq!(view.policies, BTreeSet::from(["p1".to_string()]));
+        assert_eq!(
+            view.attachments,
+            BTreeSet::from([("r1".to_string(), "p1".to_string())])
+        );
+        assert_eq!(AccountView::parse(&json!({})), AccountView::default());
+    }
 
     fn counts(pairs: &[(&str, u64)]) -> CallCounts {
         CallCounts(pairs.iter().map(|(a, n)| (a.to_string(), *n)).collect())
@@ -231,5 +303,6 @@ mod tests {
         assert_eq!(delta, counts(&[("DeleteRole", 1), ("GetRole", 3)]));
         assert_eq!(delta.total(), 4);
         assert_eq!(delta.describe(), "4 (DeleteRole 1, GetRole 3)");
+        assert_eq!(CallCounts::default().describe(), "0");
     }
 }

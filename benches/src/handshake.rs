@@ -55,15 +55,24 @@ pub fn client_certificate_pem() -> anyhow::Result<String> {
     Ok(cert.pem())
 }
 
+/// Where the provider listens: TCP on loopback (ours), or a Unix socket (go-plugin's default
+/// on Unix, as the framework provider does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listener {
+    Tcp(SocketAddr),
+    Unix(String),
+}
+
 /// What the handshake line announced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandshakeLine {
-    pub addr: SocketAddr,
+    pub addr: Listener,
     /// Length of the server certificate (DER); zero would mean no TLS.
     pub server_cert_len: usize,
 }
 
-/// Parses `1|6|tcp|127.0.0.1:PORT|grpc|BASE64-DER` and checks every field.
+/// Parses `1|6|tcp|127.0.0.1:PORT|grpc|BASE64-DER` (or `1|6|unix|/PATH|grpc|…`) and checks
+/// every field.
 pub fn parse_line(line: &str) -> anyhow::Result<HandshakeLine> {
     let fields: Vec<&str> = line.trim_end().split('|').collect();
     let [core, app, network, addr, protocol, cert] = fields.as_slice() else {
@@ -72,15 +81,22 @@ pub fn parse_line(line: &str) -> anyhow::Result<HandshakeLine> {
             fields.len()
         );
     };
-    if (*core, *app, *network, *protocol) != ("1", "6", "tcp", "grpc") {
+    if (*core, *app, *protocol) != ("1", "6", "grpc") {
         bail!("unexpected handshake line {line:?}");
     }
-    let addr: SocketAddr = addr
-        .parse()
-        .with_context(|| format!("handshake address {addr:?}"))?;
-    if !addr.ip().is_loopback() {
-        bail!("the provider listens on {addr}, not on loopback");
-    }
+    let addr = match *network {
+        "tcp" => {
+            let addr: SocketAddr = addr
+                .parse()
+                .with_context(|| format!("handshake address {addr:?}"))?;
+            if !addr.ip().is_loopback() {
+                bail!("the provider listens on {addr}, not on loopback");
+            }
+            Listener::Tcp(addr)
+        }
+        "unix" if addr.starts_with('/') => Listener::Unix((*addr).to_string()),
+        _ => bail!("unexpected handshake network {network:?} {addr:?}"),
+    };
     let der = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(cert)
         .context("handshake certificate is not unpadded base64")?;
@@ -128,6 +144,10 @@ fn start_once(
     let _ = child.kill();
     let _ = child.wait();
     let parsed = parse_line(&line)?;
+    if let Listener::Unix(path) = &parsed.addr {
+        // Killed, it could not remove its socket (go-plugin's, under the temporary directory).
+        let _ = std::fs::remove_file(path);
+    }
     Ok((elapsed, parsed))
 }
 
@@ -179,8 +199,14 @@ mod tests {
     #[test]
     fn parses_a_tls_handshake_line() {
         let parsed = parse_line("1|6|tcp|127.0.0.1:10000|grpc|AQIDBA\n").unwrap();
-        assert_eq!(parsed.addr.port(), 10000);
+        assert_eq!(
+            parsed.addr,
+            Listener::Tcp("127.0.0.1:10000".parse().unwrap())
+        );
         assert_eq!(parsed.server_cert_len, 4);
+        // go-plugin's default on Unix, as the framework provider prints it.
+        let parsed = parse_line("1|6|unix|/tmp/plugin1371663249|grpc|AQIDBA\n").unwrap();
+        assert_eq!(parsed.addr, Listener::Unix("/tmp/plugin1371663249".into()));
     }
 
     #[test]
@@ -189,6 +215,8 @@ mod tests {
             "1|5|tcp|127.0.0.1:10000|grpc|AQIDBA",
             "1|6|tcp|127.0.0.1:10000|grpc|",
             "1|6|tcp|10.0.0.1:10000|grpc|AQIDBA",
+            "1|6|unix|relative|grpc|AQIDBA",
+            "1|6|udp|127.0.0.1:10000|grpc|AQIDBA",
             "1|6|tcp|127.0.0.1:10000|netrpc|AQIDBA",
             "This binary is a plugin.",
         ] {

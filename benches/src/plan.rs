@@ -19,6 +19,15 @@ pub struct Plan {
     pub latency_reps: usize,
     /// Timed provider starts.
     pub handshake_reps: usize,
+    /// Sizes of the side-by-side comparison with the framework provider.
+    pub compare_sizes: Vec<usize>,
+    /// The size whose ratios are held to the budget (100 in the full run).
+    pub compare_budget_size: usize,
+    /// Repetitions of each command of the comparison, per provider.
+    pub compare_reps: usize,
+    /// Provider configurations of the many-accounts scenario.
+    pub accounts: usize,
+    pub accounts_reps: usize,
 }
 
 impl Plan {
@@ -33,6 +42,11 @@ impl Plan {
             latency_ms: 100,
             latency_reps: 5,
             handshake_reps: 50,
+            compare_sizes: vec![10, 100],
+            compare_budget_size: 100,
+            compare_reps: 5,
+            accounts: 50,
+            accounts_reps: 3,
         }
     }
 
@@ -47,6 +61,11 @@ impl Plan {
             latency_ms: 20,
             latency_reps: 1,
             handshake_reps: 5,
+            compare_sizes: vec![2],
+            compare_budget_size: 2,
+            compare_reps: 1,
+            accounts: 2,
+            accounts_reps: 1,
         }
     }
 }

@@ -19,6 +19,11 @@ use std::time::Duration;
 /// nothing, and Terraform keeps each provider process alive for far longer than this.
 const POLL_INTERVAL: Duration = Duration::from_millis(5);
 
+/// How often the proportional set sizes are summed, when asked: each `smaps_rollup` read walks
+/// the process's page tables (tens of microseconds for a Go provider), and with 50 providers
+/// alive a 5 ms poll would itself take a good share of a core.
+const PSS_INTERVAL: Duration = Duration::from_millis(50);
+
 /// Seconds per clock tick (`USER_HZ` = 100).
 pub const SECONDS_PER_TICK: f64 = 0.01;
 
@@ -31,6 +36,12 @@ pub struct Peak {
     pub processes: usize,
     /// Their CPU time (user + system), summed, in clock ticks.
     pub cpu_ticks: u64,
+    /// The largest sum, at one poll, of the live processes' proportional set sizes (`Pss` of
+    /// `/proc/PID/smaps_rollup`: each shared page divided among the processes mapping it, so
+    /// the sum counts shared pages once), in KiB; 0 unless asked for.
+    pub max_total_pss_kib: u64,
+    /// The most provider processes alive at one poll.
+    pub max_alive: usize,
 }
 
 impl Peak {
@@ -40,6 +51,10 @@ impl Peak {
 
     pub fn cpu_seconds(&self) -> f64 {
         self.cpu_ticks as f64 * SECONDS_PER_TICK
+    }
+
+    pub fn total_pss_megabytes(&self) -> f64 {
+        self.max_total_pss_kib as f64 * 1024.0 / 1_000_000.0
     }
 }
 
@@ -64,18 +79,32 @@ impl Watcher {
 }
 
 /// Starts watching the children of `parent` whose executable's file name starts with
-/// `exe_prefix`.
-pub fn watch(parent: u32, exe_prefix: &'static str) -> Watcher {
+/// `exe_prefix`; with `pss`, also the sum of their proportional set sizes at each poll (which
+/// costs a page-table walk per process, so only the many-accounts scenario asks for it).
+pub fn watch(parent: u32, exe_prefix: &'static str, pss: bool) -> Watcher {
     let stop = Arc::new(AtomicBool::new(false));
     let stop_flag = Arc::clone(&stop);
     let handle = std::thread::spawn(move || {
         let mut seen: BTreeMap<u32, Seen> = BTreeMap::new();
+        let mut max_total_pss_kib = 0;
+        let mut max_alive = 0;
+        let mut last_pss: Option<std::time::Instant> = None;
         // One last pass after the stop flag, so a process seen late still counts.
         loop {
             let stopping = stop_flag.load(Ordering::Relaxed);
+            let sum_pss = pss && last_pss.is_none_or(|at| at.elapsed() >= PSS_INTERVAL);
+            if sum_pss {
+                last_pss = Some(std::time::Instant::now());
+            }
+            let mut total_pss_kib = 0;
+            let mut alive = 0;
             for pid in children(parent) {
                 if !is_provider(pid, exe_prefix) {
                     continue;
+                }
+                alive += 1;
+                if sum_pss {
+                    total_pss_kib += pss_kib(pid).unwrap_or(0);
                 }
                 let entry = seen.entry(pid).or_default();
                 if let Some(hwm) = vm_hwm_kib(pid) {
@@ -85,6 +114,8 @@ pub fn watch(parent: u32, exe_prefix: &'static str) -> Watcher {
                     entry.cpu_ticks = entry.cpu_ticks.max(ticks);
                 }
             }
+            max_total_pss_kib = max_total_pss_kib.max(total_pss_kib);
+            max_alive = max_alive.max(alive);
             if stopping {
                 break;
             }
@@ -94,6 +125,8 @@ pub fn watch(parent: u32, exe_prefix: &'static str) -> Watcher {
             max_hwm_kib: seen.values().map(|s| s.hwm_kib).max().unwrap_or(0),
             processes: seen.len(),
             cpu_ticks: seen.values().map(|s| s.cpu_ticks).sum(),
+            max_total_pss_kib,
+            max_alive,
         }
     });
     Watcher { stop, handle }
@@ -137,6 +170,22 @@ fn parse_vm_hwm(status: &str) -> Option<u64> {
     status
         .lines()
         .find(|line| line.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn pss_kib(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    parse_pss(&rollup)
+}
+
+/// The `Pss:` line of a `/proc/PID/smaps_rollup` text, in KiB (not `Pss_Anon:` and the like).
+fn parse_pss(rollup: &str) -> Option<u64> {
+    rollup
+        .lines()
+        .find(|line| line.starts_with("Pss:"))?
         .split_whitespace()
         .nth(1)?
         .parse()
@@ -195,6 +244,14 @@ mod tests {
     }
 
     #[test]
+    fn parses_pss_and_not_its_breakdown() {
+        let rollup = "55d0-7ffd ---p 00000000 00:00 0   [rollup]\nRss:   9000 kB\n\
+                      Pss_Anon:  300 kB\nPss:   4321 kB\nPss_File:  100 kB\n";
+        assert_eq!(parse_pss(rollup), Some(4321));
+        assert_eq!(parse_pss("Rss: 1 kB\nPss_Anon: 2 kB\n"), None);
+    }
+
+    #[test]
     fn parses_cpu_fields_after_an_awkward_command_name() {
         let stat =
             "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 11 5 20 0 1 0 100 1000 10";
@@ -224,10 +281,12 @@ mod tests {
             .arg("30")
             .spawn()
             .expect("spawn sleep");
-        let peak = watch(std::process::id(), "sleep").finish();
+        let peak = watch(std::process::id(), "sleep", true).finish();
         let _ = child.kill();
         let _ = child.wait();
         assert_eq!(peak.processes, 1, "{peak:?}");
+        assert_eq!(peak.max_alive, 1, "{peak:?}");
         assert!(peak.max_hwm_kib > 0, "{peak:?}");
+        assert!(peak.max_total_pss_kib > 0, "{peak:?}");
     }
 }

@@ -115,6 +115,130 @@ pub struct ScaleResult {
     pub memory: [Peak; 3],
 }
 
+/// The four commands of the side-by-side comparison with the framework provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Apply,
+    PlanNoRefresh,
+    Plan,
+    Destroy,
+}
+
+impl CompareOp {
+    pub const ALL: [CompareOp; 4] = [
+        CompareOp::Apply,
+        CompareOp::PlanNoRefresh,
+        CompareOp::Plan,
+        CompareOp::Destroy,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CompareOp::Apply => "apply",
+            CompareOp::PlanNoRefresh => "plan -refresh=false",
+            CompareOp::Plan => "plan (with refresh)",
+            CompareOp::Destroy => "destroy",
+        }
+    }
+
+    /// Its arguments; both plans must find no changes (`-detailed-exitcode` 0).
+    pub fn args(self) -> &'static [&'static str] {
+        match self {
+            CompareOp::Apply => &["apply", "-auto-approve", "-input=false", "-no-color"],
+            CompareOp::PlanNoRefresh => &[
+                "plan",
+                "-refresh=false",
+                "-input=false",
+                "-no-color",
+                "-detailed-exitcode",
+            ],
+            CompareOp::Plan => &["plan", "-input=false", "-no-color", "-detailed-exitcode"],
+            CompareOp::Destroy => &["destroy", "-auto-approve", "-input=false", "-no-color"],
+        }
+    }
+}
+
+/// One provider's figures at one size (indexed by [`CompareOp::index`]).
+#[derive(Debug, Clone, Default)]
+pub struct CompareSide {
+    pub wall: [Samples; 4],
+    /// CPU seconds of the whole command: Terraform and the provider processes it started.
+    pub whole_cpu: [Samples; 4],
+    /// CPU seconds of the provider processes alone.
+    pub provider_cpu: [Samples; 4],
+    /// CPU seconds of the API server (the RAM emulator, or the Workato fake).
+    pub api_cpu: [Samples; 4],
+    /// The largest provider VmHWM of each command, over all repetitions.
+    pub peak: [Peak; 4],
+    /// API calls of each command (first repetition; `calls_consistent` says if they repeated).
+    pub calls: [CallCounts; 4],
+    pub calls_consistent: bool,
+    /// `terraform.tfstate` after the first apply, in bytes.
+    pub state_bytes: u64,
+}
+
+impl CompareSide {
+    /// The largest VmHWM of any provider process of any command.
+    pub fn max_hwm_kib(&self) -> u64 {
+        self.peak.iter().map(|p| p.max_hwm_kib).max().unwrap_or(0)
+    }
+}
+
+/// One size of the comparison: `sides[0]` ours, `sides[1]` theirs.
+#[derive(Debug, Clone, Default)]
+pub struct CompareResult {
+    pub size: usize,
+    pub sides: [CompareSide; 2],
+}
+
+/// One provider in the many-accounts scenario (indexed by [`ScaleOp::index`]).
+#[derive(Debug, Clone, Default)]
+pub struct AccountsSide {
+    pub wall: [Samples; 3],
+    pub whole_cpu: [Samples; 3],
+    pub provider_cpu: [Samples; 3],
+    /// The providers' total proportional set size at its peak, per command, in MB.
+    pub total_pss_mb: [Samples; 3],
+    /// Provider processes started per command, and the most alive at once.
+    pub processes: [usize; 3],
+    pub max_alive: [usize; 3],
+}
+
+impl AccountsSide {
+    /// The largest median total Pss over the three commands, in MB.
+    pub fn peak_total_pss_mb(&self) -> Option<f64> {
+        self.total_pss_mb
+            .iter()
+            .filter_map(Samples::median)
+            .max_by(f64::total_cmp)
+    }
+}
+
+/// The many-accounts scenario.
+#[derive(Debug, Clone, Default)]
+pub struct AccountsResult {
+    pub accounts: usize,
+    pub ours: AccountsSide,
+    /// `None` when the framework provider could not be had.
+    pub theirs: Option<AccountsSide>,
+}
+
+/// The framework provider's own figures, and whether the comparison ran.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    /// Why it did not run, or `None` when it did.
+    pub not_run: Option<String>,
+    /// Exec to handshake line.
+    pub handshake: Samples,
+    /// Its binary as shipped, in bytes.
+    pub binary_bytes: u64,
+    pub sizes: Vec<CompareResult>,
+}
+
 /// The critical-path measurement at N = 1.
 #[derive(Debug, Clone, Default)]
 pub struct LatencyResult {
@@ -164,6 +288,9 @@ pub struct Results {
     pub binary: BinarySize,
     pub scale: Vec<ScaleResult>,
     pub latency: LatencyResult,
+    /// Side by side with the framework provider.
+    pub anchor: Anchor,
+    pub accounts: AccountsResult,
 }
 
 #[cfg(test)]

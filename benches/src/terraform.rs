@@ -23,6 +23,10 @@ const CLEARED_ENV: [&str; 6] = [
 /// The provider's executable name prefix, as Terraform installs it (`…_vVERSION`).
 pub const PROVIDER_EXE_PREFIX: &str = "terraform-provider-alicr";
 
+/// What every provider's executable name starts with: the processes a command's watch counts
+/// (a configuration uses one provider, ours or the Workato one, never both).
+const ANY_PROVIDER_PREFIX: &str = "terraform-provider-";
+
 /// The Terraform CLI with a CLI configuration that installs the built provider from a mirror.
 pub struct Terraform {
     binary: PathBuf,
@@ -91,9 +95,15 @@ impl Terraform {
         }
     }
 
-    /// Installs `provider` into a filesystem mirror under `root` and writes a CLI configuration
-    /// that takes `alicr/alicr` from there and nothing from the network.
-    pub fn new(binary: PathBuf, root: &Path, provider: &Path) -> anyhow::Result<Terraform> {
+    /// Installs `provider` (and the Workato provider, when given) into a filesystem mirror under
+    /// `root` and writes a CLI configuration that takes them from there and nothing from the
+    /// network.
+    pub fn new(
+        binary: PathBuf,
+        root: &Path,
+        provider: &Path,
+        workato: Option<&Path>,
+    ) -> anyhow::Result<Terraform> {
         let (version, platform) = terraform_version(&binary)?;
         let provider_version = provider_version(provider)?;
         let mirror = root.join("mirror");
@@ -106,6 +116,20 @@ impl Terraform {
         let installed = package_dir.join(format!("{PROVIDER_EXE_PREFIX}_v{provider_version}"));
         std::fs::copy(provider, &installed)
             .with_context(|| format!("copying the provider to {}", installed.display()))?;
+        if let Some(workato) = workato {
+            let dir = mirror
+                .join(crate::workato::MIRROR_HOST_PATH)
+                .join(crate::workato::VERSION)
+                .join(&platform);
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let target = dir.join(crate::workato::EXE_NAME);
+            // A hard link where the cache and the mirror share a file system, else a copy.
+            if std::fs::hard_link(workato, &target).is_err() {
+                std::fs::copy(workato, &target).with_context(|| {
+                    format!("copying the Workato provider to {}", target.display())
+                })?;
+            }
+        }
         let cli_config = root.join("terraformrc");
         std::fs::write(&cli_config, cli_config_text(&mirror))
             .with_context(|| format!("writing {}", cli_config.display()))?;
@@ -145,6 +169,17 @@ impl Terraform {
         args: &[&str],
         extra_env: &[(&str, &str)],
     ) -> anyhow::Result<Run> {
+        self.run_watched(dir, args, extra_env, false)
+    }
+
+    /// [`Terraform::run`], also summing the providers' proportional set sizes when `pss`.
+    pub fn run_watched(
+        &self,
+        dir: &Path,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+        pss: bool,
+    ) -> anyhow::Result<Run> {
         let mut command = self.command(dir, args);
         for (name, value) in extra_env {
             command.env(name, value);
@@ -154,7 +189,7 @@ impl Terraform {
         let child = command
             .spawn()
             .with_context(|| format!("starting terraform {}", args.join(" ")))?;
-        let watcher = procstat::watch(child.id(), PROVIDER_EXE_PREFIX);
+        let watcher = procstat::watch(child.id(), ANY_PROVIDER_PREFIX, pss);
         let output = child
             .wait_with_output()
             .with_context(|| format!("waiting for terraform {}", args.join(" ")))?;
@@ -181,11 +216,16 @@ impl Terraform {
     }
 }
 
-/// The CLI configuration: `alicr/alicr` only from the mirror, everything else as usual (the
-/// benchmark's configurations need nothing else; `terraform_data` is built in).
+/// The CLI configuration: `alicr/alicr` and `local/workato` only from the mirror, everything
+/// else as usual (the benchmark's configurations need nothing else; `terraform_data` is built
+/// in).
 fn cli_config_text(mirror: &Path) -> String {
+    let mirrored = format!(
+        "[\"registry.terraform.io/alicr/alicr\", \"{}\"]",
+        crate::workato::MIRROR_HOST_PATH
+    );
     format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/alicr/alicr\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/alicr/alicr\"]\n  }}\n}}\n",
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = {mirrored}\n  }}\n  direct {{\n    exclude = {mirrored}\n  }}\n}}\n",
         mirror.display()
     )
 }
@@ -250,6 +290,9 @@ mod tests {
     fn cli_config_limits_the_mirror_to_this_provider() {
         let text = cli_config_text(Path::new("/tmp/m"));
         assert!(text.contains("path    = \"/tmp/m\""));
-        assert!(text.contains("exclude = [\"registry.terraform.io/alicr/alicr\"]"));
+        assert!(text.contains(
+            "exclude = [\"registry.terraform.io/alicr/alicr\", \"registry.terraform.io/local/workato\"]"
+        ));
+        assert!(text.contains("include = [\"registry.terraform.io/alicr/alicr\", "));
     }
 }
