@@ -158,3 +158,8 @@ for i in "${!platforms[@]}"; do
 done
 
 DIST_DIR="$dist" bash "$root/scripts/checksums.sh"
+case " ${platforms[*]} " in
+  *" darwin_"*) ;;
+  *) [ "${RELEASE_PLATFORMS:-}" = host ] ||
+    echo "release: darwin_amd64/darwin_arm64 are not built here (linking needs Apple's SDK; set SDKROOT to one); .github/workflows/release.yml builds them on macOS" >&2 ;;
+esac
