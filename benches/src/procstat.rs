@@ -34,8 +34,11 @@ pub struct Peak {
     pub max_hwm_kib: u64,
     /// How many provider processes were seen (Terraform starts one per graph walk).
     pub processes: usize,
-    /// Their CPU time (user + system), summed, in clock ticks.
-    pub cpu_ticks: u64,
+    /// Their CPU time (user + system), summed, in nanoseconds: what the parent has reaped of
+    /// them (its `cutime + cstime`) plus what the ones still running had used (`schedstat`),
+    /// at the last poll that could read the parent. Each provider's own ticks would round its
+    /// few milliseconds down, and miss what it used after the last poll.
+    pub cpu_ns: u64,
     /// The largest sum, at one poll, of the live processes' proportional set sizes (`Pss` of
     /// `/proc/PID/smaps_rollup`: each shared page divided among the processes mapping it, so
     /// the sum counts shared pages once), in KiB; 0 unless asked for.
@@ -50,7 +53,7 @@ impl Peak {
     }
 
     pub fn cpu_seconds(&self) -> f64 {
-        self.cpu_ticks as f64 * SECONDS_PER_TICK
+        self.cpu_ns as f64 / 1e9
     }
 
     pub fn total_pss_megabytes(&self) -> f64 {
@@ -62,7 +65,6 @@ impl Peak {
 #[derive(Debug, Clone, Copy, Default)]
 struct Seen {
     hwm_kib: u64,
-    cpu_ticks: u64,
 }
 
 /// A running watch; [`Watcher::finish`] stops it and returns what it saw.
@@ -89,9 +91,14 @@ pub fn watch(parent: u32, exe_prefix: &'static str, pss: bool) -> Watcher {
         let mut max_total_pss_kib = 0;
         let mut max_alive = 0;
         let mut last_pss: Option<std::time::Instant> = None;
+        let mut cpu_ns = 0;
         // One last pass after the stop flag, so a process seen late still counts.
         loop {
             let stopping = stop_flag.load(Ordering::Relaxed);
+            // Reaped first, then the live ones: a provider reaped in between is missed by this
+            // poll (never counted twice) and found by the next in the parent's total.
+            let reaped_ns = reaped_children_ns(parent);
+            let mut live_ns = 0;
             let sum_pss = pss && last_pss.is_none_or(|at| at.elapsed() >= PSS_INTERVAL);
             if sum_pss {
                 last_pss = Some(std::time::Instant::now());
@@ -110,9 +117,10 @@ pub fn watch(parent: u32, exe_prefix: &'static str, pss: bool) -> Watcher {
                 if let Some(hwm) = vm_hwm_kib(pid) {
                     entry.hwm_kib = entry.hwm_kib.max(hwm);
                 }
-                if let Some(ticks) = cpu_ticks(pid) {
-                    entry.cpu_ticks = entry.cpu_ticks.max(ticks);
-                }
+                live_ns += cpu_ns_of(pid).unwrap_or(0);
+            }
+            if let Some(reaped_ns) = reaped_ns {
+                cpu_ns = cpu_ns.max(reaped_ns + live_ns);
             }
             max_total_pss_kib = max_total_pss_kib.max(total_pss_kib);
             max_alive = max_alive.max(alive);
@@ -124,7 +132,7 @@ pub fn watch(parent: u32, exe_prefix: &'static str, pss: bool) -> Watcher {
         Peak {
             max_hwm_kib: seen.values().map(|s| s.hwm_kib).max().unwrap_or(0),
             processes: seen.len(),
-            cpu_ticks: seen.values().map(|s| s.cpu_ticks).sum(),
+            cpu_ns,
             max_total_pss_kib,
             max_alive,
         }
@@ -192,6 +200,30 @@ fn parse_pss(rollup: &str) -> Option<u64> {
         .ok()
 }
 
+/// CPU time of the children `pid` has reaped (`cutime + cstime`), in nanoseconds; `None` once
+/// `pid` is gone. The kernel sums these in nanoseconds and rounds only the total to ticks.
+fn reaped_children_ns(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields = stat_fields(&stat)?;
+    Some((fields.cutime + fields.cstime) * NS_PER_TICK)
+}
+
+/// A live process's own CPU time in nanoseconds: `schedstat`'s first field (time on a CPU),
+/// else utime + stime in ticks.
+fn cpu_ns_of(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+        .ok()
+        .and_then(|text| parse_schedstat_ns(&text))
+        .or_else(|| cpu_ticks(pid).map(|ticks| ticks * NS_PER_TICK))
+}
+
+/// The first field of `/proc/PID/schedstat`: nanoseconds spent running.
+fn parse_schedstat_ns(text: &str) -> Option<u64> {
+    text.split_whitespace().next()?.parse().ok()
+}
+
+const NS_PER_TICK: u64 = 10_000_000;
+
 /// A process's own CPU time (utime + stime), in ticks.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -241,6 +273,39 @@ mod tests {
         let status = "Name:\tcat\nVmPeak:\t  8000 kB\nVmHWM:\t    1234 kB\nVmRSS:\t 1000 kB\n";
         assert_eq!(parse_vm_hwm(status), Some(1234));
         assert_eq!(parse_vm_hwm("Name:\tkthreadd\n"), None);
+    }
+
+    #[test]
+    fn parses_schedstat() {
+        assert_eq!(parse_schedstat_ns("159298 4511 2\n"), Some(159_298));
+        assert_eq!(parse_schedstat_ns(""), None);
+    }
+
+    #[test]
+    fn counts_the_cpu_of_a_child_that_was_reaped() {
+        // A shell (a child of this test) starts a busy child and reaps it: the shell's own
+        // reaped-children time must show in the watch, though the busy child lived between
+        // polls or not at all.
+        let mut shell = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'; sleep 0.2",
+            ])
+            .spawn()
+            .expect("spawn sh");
+        let pid = shell.id();
+        let watch = watch(pid, "nothing-matches", false);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // Wait until the busy child is done and the shell sleeps.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while reaped_children_ns(pid).unwrap_or(0) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let peak = watch.finish();
+        let _ = shell.wait();
+        assert!(peak.cpu_ns >= NS_PER_TICK, "{peak:?}");
+        assert_eq!(peak.processes, 0);
     }
 
     #[test]

@@ -1045,7 +1045,7 @@ mod tests {
             memory: [Peak {
                 max_hwm_kib: 10_000,
                 processes: 3,
-                cpu_ticks: 10,
+                cpu_ns: 100_000_000,
                 ..Default::default()
             }; 3],
         };

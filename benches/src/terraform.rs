@@ -55,7 +55,7 @@ pub struct Run {
 impl Run {
     /// Terraform's own CPU time in seconds: the command's total less its providers'.
     pub fn terraform_cpu_seconds(&self) -> f64 {
-        self.cpu_ticks.saturating_sub(self.provider.cpu_ticks) as f64 * procstat::SECONDS_PER_TICK
+        (self.cpu_ticks as f64 * procstat::SECONDS_PER_TICK - self.provider.cpu_seconds()).max(0.0)
     }
 }
 
