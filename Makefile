@@ -64,7 +64,7 @@ test: lint docs-check
 ## against terraform_data, critical path at 100 ms latency, RAM calls, memory, binary size) and
 ## rewrite BENCHMARKS.md. The first run downloads the pinned wheel workato-terraform-provider
 ## 0.16.0 with pip into target/bench-cache/ (checked by SHA-256); without it the comparison is
-## reported as not run. About 8 minutes on 2 cores (plus the release build).
+## reported as not run. About 5 minutes on 2 cores (plus the release build).
 bench:
 	$(CARGO) build --release --workspace
 	$(CARGO) run --release --quiet -p alicr-bench -- --out BENCHMARKS.md

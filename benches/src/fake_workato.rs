@@ -22,7 +22,7 @@ use std::convert::Infallible;
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, bail, Context as _};
@@ -422,8 +422,14 @@ async fn respond(state: &Mutex<State>, request: Request<Incoming>) -> Response<F
     response
 }
 
-/// The child process's side: bind, write the CA to `dir`, announce the address, serve.
+/// The child process's side: bind, write the CA to `dir`, announce the address, serve until
+/// stdin closes (the harness holds it open, so the fake never outlives it, even if it dies).
 pub fn serve_in(dir: &Path) -> anyhow::Result<()> {
+    std::thread::spawn(|| {
+        use std::io::Read as _;
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(0);
+    });
     let server = Server::bind()?;
     let ca = dir.join(CA_FILE);
     std::fs::write(&ca, &server.ca_pem).with_context(|| format!("writing {}", ca.display()))?;
@@ -436,6 +442,8 @@ pub fn serve_in(dir: &Path) -> anyhow::Result<()> {
 /// The fake as a child process of the harness; killed and reaped when dropped.
 pub struct FakeWorkato {
     child: Child,
+    // Held open: the fake exits when it closes.
+    _stdin: ChildStdin,
     _stdout: BufReader<ChildStdout>,
     base_url: String,
     /// The CA certificate file, for `SSL_CERT_FILE`.
@@ -452,11 +460,15 @@ impl FakeWorkato {
         let mut child = Command::new(harness)
             .arg("--serve-workato-fake")
             .arg(dir)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {} --serve-workato-fake", harness.display()))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| anyhow!("the fake's stdin was not captured"))?;
         let stdout = child
             .stdout
             .take()
@@ -483,6 +495,7 @@ impl FakeWorkato {
         let admin = Admin::new(&base_url, &ca_pem)?;
         Ok(FakeWorkato {
             child,
+            _stdin: stdin,
             _stdout: stdout,
             base_url,
             ca_file,
