@@ -30,6 +30,7 @@ pub fn schema() -> Schema {
         attributes: vec![
             Attribute::new("ram", s(), Optional, "RAM endpoint URL (default `https://ram.aliyuncs.com`). `http://` is accepted only for loopback hosts."),
             Attribute::new("sts", s(), Optional, "STS endpoint URL (default `https://sts.<region>.aliyuncs.com`). `http://` is accepted only for loopback hosts."),
+            Attribute::new("ecs_metadata", s(), Optional, "ECS instance metadata service URL, for `ecs_role_name` (default `http://100.100.100.200`). Only that address or a loopback host (the emulator) is accepted; it is never reached through a proxy."),
         ],
         blocks: vec![],
     };
@@ -83,6 +84,7 @@ pub struct ProviderConfig {
     pub assume_role: Option<AssumeRoleConfig>,
     pub endpoint_ram: Tri<String>,
     pub endpoint_sts: Tri<String>,
+    pub endpoint_ecs_metadata: Tri<String>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -142,6 +144,7 @@ impl ProviderConfig {
             let mut inner = ObjectReader::new(block, path);
             config.endpoint_ram = inner.get("ram");
             config.endpoint_sts = inner.get("sts");
+            config.endpoint_ecs_metadata = inner.get("ecs_metadata");
             diagnostics.extend(inner.finish());
         }
         diagnostics.extend(reader.finish());
@@ -174,6 +177,13 @@ impl ProviderConfig {
                 root("signature_algorithm"),
                 validation::validate_signature_algorithm(alg),
                 "Invalid signature_algorithm",
+            );
+        }
+        if let Tri::Known(url) = &self.endpoint_ecs_metadata {
+            check(
+                root("endpoints").index(0).attribute("ecs_metadata"),
+                validation::validate_metadata_endpoint(url),
+                "Invalid endpoint",
             );
         }
         for (name, endpoint) in [("ram", &self.endpoint_ram), ("sts", &self.endpoint_sts)] {
@@ -320,7 +330,7 @@ impl ProviderConfig {
                     policy: known(&a.policy),
                 })
             }),
-            ecs_metadata_endpoint: None,
+            ecs_metadata_endpoint: known(&self.endpoint_ecs_metadata),
         };
         credentials::connect(client_config, &credential_config, env)
     }

@@ -135,6 +135,18 @@ pub enum TimeLimit<'a> {
     Fixed(&'a str),
 }
 
+impl TimeLimit<'_> {
+    /// How the limit is named in errors: `timeouts.read (120s)`, `the import's 120s limit`.
+    pub fn describe(self, limit: Duration) -> String {
+        match self {
+            TimeLimit::Resource(operation) => {
+                format!("timeouts.{operation} ({})", format_limit(limit))
+            }
+            TimeLimit::Fixed(what) => format!("the {what}'s {} limit", format_limit(limit)),
+        }
+    }
+}
+
 fn format_limit(limit: Duration) -> String {
     if limit.subsec_millis() == 0 {
         format!("{}s", limit.as_secs())

@@ -201,12 +201,18 @@ impl ProviderService {
 impl ProviderService {
     /// The configured client whose every call (retries and backoff included) ends within
     /// `limit` from now, and that deadline.
+    /// The deadline is named after `ran_out`, so a call that runs out says which limit it was.
     async fn client_until(
         &self,
         limit: std::time::Duration,
+        ran_out: errors::TimeLimit<'_>,
     ) -> Result<(Client, tokio::time::Instant), Diagnostics> {
         let deadline = tokio::time::Instant::now() + limit;
-        Ok((self.client().await?.with_deadline(deadline), deadline))
+        let client = self
+            .client()
+            .await?
+            .with_named_deadline(deadline, ran_out.describe(limit));
+        Ok((client, deadline))
     }
 }
 
@@ -624,7 +630,9 @@ impl ProviderService {
             return Ok((encode_role(None)?, None));
         };
         let limit = prior.timeout(resource::Operation::Read);
-        let (client, deadline) = self.client_until(limit).await?;
+        let (client, deadline) = self
+            .client_until(limit, errors::TimeLimit::Resource("read"))
+            .await?;
         let found = lifecycle::read(&client, &prior).await.map_err(|diags| {
             with_timeout_note(diags, errors::TimeLimit::Resource("read"), limit, deadline)
         })?;
@@ -655,7 +663,9 @@ impl ProviderService {
             .map(|model| model.timeout(operation))
             .unwrap_or(operation.default_timeout());
         // Every retry and backoff of every call stops at the operation's deadline.
-        let (client, deadline) = self.client_until(limit).await?;
+        let (client, deadline) = self
+            .client_until(limit, errors::TimeLimit::Resource(operation.name()))
+            .await?;
         let snapshot = lifecycle::AttachmentSnapshot::decode(&request.planned_private);
         let mut outcome = match (prior, planned) {
             (None, Some(planned)) => lifecycle::create(&client, &planned, &stop).await,
@@ -698,7 +708,12 @@ impl ProviderService {
             return Err(diags);
         };
         let limit = resource::DEFAULT_READ_TIMEOUT;
-        let (client, deadline) = self.client_until(limit).await?;
+        let (client, deadline) = self
+            .client_until(
+                limit,
+                errors::TimeLimit::Fixed("read of data.alicr_custom_oss_role"),
+            )
+            .await?;
         let (found, warnings) = data_source::read(&client, &config).await.map_err(|diags| {
             with_timeout_note(
                 diags,
@@ -718,7 +733,9 @@ impl ProviderService {
             return Err(unknown_type(&request.type_name));
         }
         let limit = resource::DEFAULT_READ_TIMEOUT;
-        let (client, deadline) = self.client_until(limit).await?;
+        let (client, deadline) = self
+            .client_until(limit, errors::TimeLimit::Fixed("import"))
+            .await?;
         let model = lifecycle::import(&client, &request.id)
             .await
             .map_err(|diags| {

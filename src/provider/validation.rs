@@ -222,6 +222,33 @@ pub fn validate_region(region: &str) -> Result<(), String> {
     }
 }
 
+/// The address of Alibaba Cloud's instance metadata service.
+pub const ECS_METADATA_HOST: &str = "100.100.100.200";
+
+/// The metadata service endpoint: plain `http://` (as the service speaks) to its own address or
+/// to a loopback host (the emulator), and nothing else, since it hands out credentials.
+pub fn validate_metadata_endpoint(url: &str) -> Result<(), String> {
+    let rule = || {
+        format!(
+            "ecs_metadata endpoint {url:?} must be http://{ECS_METADATA_HOST} or http:// on a \
+             loopback host (127.0.0.0/8, ::1, localhost), with no path"
+        )
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|_| rule())?;
+    let allowed_host = parsed.host_str() == Some(ECS_METADATA_HOST)
+        || crate::alicloud::endpoint::is_loopback(&parsed);
+    let bare = parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed.query().is_none()
+        && parsed.fragment().is_none()
+        && matches!(parsed.path(), "" | "/");
+    if parsed.scheme() == "http" && allowed_host && bare {
+        Ok(())
+    } else {
+        Err(rule())
+    }
+}
+
 /// `signature_algorithm`: `HMAC-SHA1` or `ACS3-HMAC-SHA256` (exact spelling).
 pub fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
     if SIGNATURE_ALGORITHMS.contains(&algorithm) {
@@ -542,6 +569,29 @@ mod tests {
             .expect_err("user information");
         assert!(!leaked.contains("TopSecret"), "{leaked}");
         assert!(!leaked.contains("AKID"), "{leaked}");
+    }
+
+    #[test]
+    fn metadata_endpoints() {
+        for good in [
+            "http://100.100.100.200",
+            "http://127.0.0.1:8080",
+            "http://localhost:1/",
+            "http://[::1]:9",
+        ] {
+            assert!(ok(validate_metadata_endpoint(good)), "{good:?}");
+        }
+        for bad in [
+            "https://100.100.100.200",
+            "http://100.100.100.201",
+            "http://169.254.169.254",
+            "http://metadata.example.com",
+            "http://127.0.0.1:1/latest",
+            "http://user@127.0.0.1:1",
+            "",
+        ] {
+            assert!(!ok(validate_metadata_endpoint(bad)), "{bad:?}");
+        }
     }
 
     #[test]

@@ -532,3 +532,67 @@ fn endpoints_follow_one_rule_and_user_information_is_never_quoted() {
         }
     }
 }
+
+/// Issue 12: instance-role credentials come from the metadata endpoint the provider block
+/// names (here the emulator on 127.0.0.1, never 100.100.100.200), and a user can try the ECS
+/// path through `terraform` like any other.
+#[test]
+fn ecs_role_credentials_come_from_the_configured_metadata_endpoint() {
+    let emulator = Emulator::start();
+    let endpoint = emulator.endpoint();
+    let tf = TfDir::new(&format!(
+        r#"terraform {{
+  required_providers {{
+    alicr = {{ source = "alicr/alicr" }}
+  }}
+}}
+
+provider "alicr" {{
+  ecs_role_name = "{role}"
+  endpoints {{
+    ram          = "{endpoint}"
+    sts          = "{endpoint}"
+    ecs_metadata = "{endpoint}"
+  }}
+}}
+
+resource "alicr_custom_oss_role" "r" {{
+  role_name    = "from-ecs-credentials"
+  policy_name  = "from-ecs-credentials"
+  bucket_names = ["images"]
+}}
+"#,
+        role = alicr_emulator::config::DEFAULT_ECS_ROLE_NAME,
+    ));
+    let clean_env = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ""),
+        ("ALICLOUD_ACCESS_KEY", ""),
+        ("ALICLOUD_SECRET_KEY", ""),
+    ];
+    let before = emulator.calls()["metadata_requests"].as_u64().unwrap_or(0);
+    tf.run_with_env(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &clean_env,
+    )
+    .assert_success();
+    let after = emulator.calls()["metadata_requests"].as_u64().unwrap_or(0);
+    assert!(
+        after > before,
+        "no credentials were asked of the metadata service"
+    );
+    let ram = emulator.state();
+    assert!(
+        ram["roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| r["RoleName"] == "from-ecs-credentials"),
+        "{ram}"
+    );
+    tf.run_with_env(
+        &["destroy", "-auto-approve", "-input=false", "-no-color"],
+        &clean_env,
+    )
+    .assert_success();
+}
