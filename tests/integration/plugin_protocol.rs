@@ -486,3 +486,50 @@ async fn controller_shutdown_ends_the_process_cleanly() {
     let status = status.expect("the plugin did not exit after Shutdown");
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// Terraform killed with SIGKILL never sends Shutdown: the plugin notices that its parent is
+/// gone and exits instead of serving nobody for ever.
+#[test]
+fn the_plugin_exits_when_terraform_is_killed_outright() {
+    use terraform_provider_alicr::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+    // A shell stands in for Terraform: it starts the plugin, says its pid, and waits.
+    let mut parent = Command::new("sh")
+        .args(["-c", "\"$0\" & echo \"$!\"; wait"])
+        .arg(provider_binary())
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("TF_DISABLE_PLUGIN_TLS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the stand-in parent");
+    let mut lines = BufReader::new(parent.stdout.take().expect("stdout"));
+    let mut pid_line = String::new();
+    let mut handshake = String::new();
+    lines.read_line(&mut pid_line).expect("plugin pid");
+    lines.read_line(&mut handshake).expect("handshake line");
+    assert!(handshake.starts_with("1|6|tcp|"), "{handshake:?}");
+    let pid: u32 = pid_line.trim().parse().expect("a pid");
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                stat.rsplit_once(") ")
+                    .map(|(_, rest)| !rest.starts_with('Z'))
+            })
+            .unwrap_or(false)
+    };
+    assert!(running(), "the plugin is serving");
+
+    parent.kill().expect("SIGKILL the stand-in parent");
+    let _ = parent.wait();
+    // Bounded wait (the plugin checks its parent every second).
+    let exited = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        !running()
+    });
+    if !exited {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    assert!(exited, "the orphaned plugin kept running");
+}
