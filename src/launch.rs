@@ -71,36 +71,8 @@ pub async fn run_plugin() -> Result<(), LaunchError> {
 
     ignore_interrupts();
     let shutdown = CancellationToken::new();
-    shut_down_when_orphaned(shutdown.clone());
     serve_until_shutdown(listener, tls_config, shutdown, true).await
 }
-
-/// How often the plugin checks that Terraform, its parent, is still there.
-#[cfg(unix)]
-const ORPHAN_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Terraform killed outright (SIGKILL, a crash) never sends Shutdown, and the plugin would serve
-/// nobody for ever. When its parent changes (it was handed to init or a subreaper), it shuts
-/// down as if Terraform had asked.
-#[cfg(unix)]
-fn shut_down_when_orphaned(shutdown: CancellationToken) {
-    let parent = std::os::unix::process::parent_id();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(ORPHAN_CHECK);
-        loop {
-            tick.tick().await;
-            if std::os::unix::process::parent_id() != parent {
-                tracing::warn!("Terraform, which started this plugin, is gone; shutting down");
-                shutdown.cancel();
-                return;
-            }
-        }
-    });
-}
-
-/// Elsewhere there is no parent to watch: Terraform's Shutdown is the only way out.
-#[cfg(not(unix))]
-fn shut_down_when_orphaned(_shutdown: CancellationToken) {}
 
 /// A Ctrl-C in a terminal reaches Terraform and every plugin it started (one process group).
 /// Terraform answers it with StopProvider and then Shutdown; dying on the signal itself would
