@@ -104,6 +104,19 @@ fn saved_plan(tf: &TfDir) -> Value {
     show_json(tf, Some("tfplan"))
 }
 
+/// `terraform plan -out=tfplan` of a create, which must send nothing to RAM; the planned change.
+#[track_caller]
+fn plan_create_without_calls(emulator: &Emulator, tf: &TfDir) -> Value {
+    let (plan, calls) = emulator.count_calls(|| saved_plan(tf));
+    assert!(
+        calls.is_empty(),
+        "planning a create must not call RAM: {calls:?}"
+    );
+    let change = planned_change(&plan, ADDRESS);
+    assert_eq!(change["actions"], json!(["create"]), "{change:#}");
+    change
+}
+
 /// `terraform show -json [plan]`.
 #[track_caller]
 fn show_json(tf: &TfDir, plan: Option<&str>) -> Value {
@@ -433,13 +446,7 @@ fn unknown_bucket_on_create_plans_an_unknown_policy_document_and_applies() {
         &data("b", "\"bucket-from-apply\""),
     ));
 
-    let (plan, calls) = emulator.count_calls(|| saved_plan(&tf));
-    assert!(
-        calls.is_empty(),
-        "planning a create must not call RAM: {calls:?}"
-    );
-    let change = planned_change(&plan, ADDRESS);
-    assert_eq!(change["actions"], json!(["create"]), "{change:#}");
+    let change = plan_create_without_calls(&emulator, &tf);
     assert_eq!(
         change["after_unknown"]["policy_document"], true,
         "policy_document depends on an unknown bucket and must be unknown: {change:#}"
@@ -560,12 +567,7 @@ fn every_argument_from_another_resource_plans_and_applies() {
   }"#;
     let tf = TfDir::new(&config(&emulator, body, &sources));
 
-    let (plan, calls) = emulator.count_calls(|| saved_plan(&tf));
-    assert!(
-        calls.is_empty(),
-        "planning a create must not call RAM: {calls:?}"
-    );
-    let change = planned_change(&plan, ADDRESS);
+    let change = plan_create_without_calls(&emulator, &tf);
     let unknown = &change["after_unknown"];
     for attribute in [
         "description",
@@ -644,12 +646,7 @@ fn provider_endpoint_from_another_resource_plans_and_applies() {
         buckets_attr(&["images"])
     );
     let tf = TfDir::new(&main_tf);
-    let (plan, calls) = emulator.count_calls(|| saved_plan(&tf));
-    assert!(
-        calls.is_empty(),
-        "planning a create must not call RAM: {calls:?}"
-    );
-    assert_eq!(planned_change(&plan, ADDRESS)["actions"], json!(["create"]));
+    plan_create_without_calls(&emulator, &tf);
     tf.run(&["apply", "-input=false", "-no-color", "tfplan"])
         .assert_success();
     assert_ram_converged(&emulator, &tf, ROLE, POLICY, &["images"]);
@@ -681,12 +678,7 @@ fn provider_keys_from_another_resource_plan_and_apply() {
         buckets_attr(&["images"])
     );
     let tf = TfDir::new(&main_tf);
-    let (plan, calls) = emulator.count_calls(|| saved_plan(&tf));
-    assert!(
-        calls.is_empty(),
-        "planning a create must not call RAM: {calls:?}"
-    );
-    assert_eq!(planned_change(&plan, ADDRESS)["actions"], json!(["create"]));
+    plan_create_without_calls(&emulator, &tf);
     tf.run(&["apply", "-input=false", "-no-color", "tfplan"])
         .assert_success();
     assert_ram_converged(&emulator, &tf, ROLE, POLICY, &["images"]);
