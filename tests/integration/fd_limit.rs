@@ -276,7 +276,7 @@ async fn plaintext_plugin_backs_off_at_the_descriptor_limit() {
 /// fails; at Terraform-like limits the handshake bound keeps the provider below its limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_plugin_backs_off_at_the_descriptor_limit_and_bounds_handshakes() {
-    let (cert, key, pem) = tls_support::client_identity();
+    let (cert, key, pem) = crate::plugin_protocol::client_identity();
     let plugin = start_limited(32, Some(&pem));
     let idle = open_idle_connections(plugin.addr);
     wait_for_the_limit(&plugin, 32);
@@ -285,7 +285,11 @@ async fn tls_plugin_backs_off_at_the_descriptor_limit_and_bounds_handshakes() {
     drop(idle);
     let (addr, server_cert) = (plugin.addr, plugin.server_cert.clone());
     let status = serves_again(|| {
-        tls_support::health_check(addr, server_cert.clone(), cert.clone(), key.clone_key())
+        crate::plugin_protocol::health_check(
+            addr.to_string(),
+            server_cert.clone(),
+            Some((cert.clone(), key.clone_key())),
+        )
     })
     .await;
     assert_eq!(status, Ok(SERVING), "not serving after the flood ended");
@@ -310,7 +314,7 @@ fn open_sockets(pid: u32) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_plugin_bounds_handshakes_in_progress_and_times_them_out() {
     use terraform_provider_alicr::plugin::server::MAX_TLS_HANDSHAKES;
-    let (cert, key, pem) = tls_support::client_identity();
+    let (cert, key, pem) = crate::plugin_protocol::client_identity();
     let plugin = start_limited(1024, Some(&pem));
     let pid = plugin.child.id();
     let baseline = open_sockets(pid);
@@ -333,7 +337,11 @@ async fn tls_plugin_bounds_handshakes_in_progress_and_times_them_out() {
     let started = Instant::now();
     let served = tokio::time::timeout(
         Duration::from_secs(30),
-        tls_support::health_check(plugin.addr, plugin.server_cert.clone(), cert, key),
+        crate::plugin_protocol::health_check(
+            plugin.addr.to_string(),
+            plugin.server_cert.clone(),
+            Some((cert, key)),
+        ),
     )
     .await
     .unwrap_or_else(|_| Err("no answer within 30 s".into()));
@@ -350,118 +358,4 @@ async fn tls_plugin_bounds_handshakes_in_progress_and_times_them_out() {
     assert_eq!(plugin.stderr.emfile_lines(), 0, "accept never failed here");
     assert!(plugin.stderr.bytes() < MAX_STDERR_BYTES);
     drop(idle);
-}
-
-/// Client-side mutual TLS as go-plugin does it: a P-521 client certificate, and trust in exactly
-/// the server certificate from the handshake line.
-mod tls_support {
-    use std::net::SocketAddr;
-    use std::sync::Arc;
-
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-
-    pub fn client_identity() -> (CertificateDer<'static>, PrivateKeyDer<'static>, String) {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-            .expect("certificate parameters");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let cert = params.self_signed(&key).expect("self-signed certificate");
-        let pem = cert.pem();
-        (
-            cert.der().clone(),
-            PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            pem,
-        )
-    }
-
-    #[derive(Debug)]
-    struct PinnedServerCert {
-        pinned: Vec<u8>,
-        algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-    }
-
-    impl rustls::client::danger::ServerCertVerifier for PinnedServerCert {
-        fn verify_server_cert(
-            &self,
-            end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &rustls_pki_types::ServerName<'_>,
-            _ocsp_response: &[u8],
-            _now: rustls_pki_types::UnixTime,
-        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-            if end_entity.as_ref() == self.pinned.as_slice() {
-                Ok(rustls::client::danger::ServerCertVerified::assertion())
-            } else {
-                Err(rustls::Error::General(
-                    "unexpected server certificate".into(),
-                ))
-            }
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &rustls::DigitallySignedStruct,
-        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &rustls::DigitallySignedStruct,
-        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-            self.algorithms.supported_schemes()
-        }
-    }
-
-    /// A gRPC health check over mutual TLS.
-    pub async fn health_check(
-        addr: SocketAddr,
-        server_cert: Vec<u8>,
-        cert: CertificateDer<'static>,
-        key: PrivateKeyDer<'static>,
-    ) -> Result<i32, String> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = Arc::new(PinnedServerCert {
-            pinned: server_cert,
-            algorithms: provider.signature_verification_algorithms,
-        });
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_client_auth_cert(vec![cert], key)
-            .map_err(|e| e.to_string())?;
-        config.alpn_protocols = vec![b"h2".to_vec()];
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-        let channel = tonic::transport::Endpoint::from_static("http://localhost")
-            .connect_with_connector(tower::service_fn(move |_| {
-                let connector = connector.clone();
-                async move {
-                    let tcp = tokio::net::TcpStream::connect(addr).await?;
-                    let name = rustls_pki_types::ServerName::try_from("localhost")
-                        .map_err(std::io::Error::other)?;
-                    let tls = connector.connect(name, tcp).await?;
-                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
-                }
-            }))
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-        let response = health
-            .check(tonic_health::pb::HealthCheckRequest {
-                service: "plugin".into(),
-            })
-            .await
-            .map_err(|e| format!("health check: {e}"))?;
-        Ok(response.into_inner().status)
-    }
 }

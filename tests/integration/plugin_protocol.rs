@@ -198,7 +198,7 @@ fn binary_without_the_cookie_explains_itself() {
 }
 
 /// A client certificate like go-plugin's: ECDSA P-521, self-signed.
-fn client_identity() -> (
+pub(crate) fn client_identity() -> (
     rustls_pki_types::CertificateDer<'static>,
     rustls_pki_types::PrivateKeyDer<'static>,
     String,
@@ -320,9 +320,11 @@ impl rustls::client::danger::ServerCertVerifier for PinnedServerCert {
     }
 }
 
-/// A gRPC health check over TLS, optionally presenting a client certificate.
-async fn health_check(
-    plugin: &RunningPlugin,
+/// A gRPC health check over TLS to the plugin at `addr`, trusting exactly `server_cert` (from
+/// the handshake line), optionally presenting a client certificate.
+pub(crate) async fn health_check(
+    addr: String,
+    server_cert: Vec<u8>,
     client_auth: Option<(
         rustls_pki_types::CertificateDer<'static>,
         rustls_pki_types::PrivateKeyDer<'static>,
@@ -330,28 +332,30 @@ async fn health_check(
 ) -> Result<i32, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(PinnedServerCert {
-        pinned: plugin.server_cert.clone(),
+        pinned: server_cert,
         algorithms: provider.signature_verification_algorithms,
     });
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .unwrap()
+        .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let mut config = match client_auth {
-        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+        Some((cert, key)) => builder
+            .with_client_auth_cert(vec![cert], key)
+            .map_err(|e| e.to_string())?,
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let addr = plugin.addr.clone();
     let channel = tonic::transport::Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
             let connector = connector.clone();
             let addr = addr.clone();
             async move {
                 let tcp = tokio::net::TcpStream::connect(addr).await?;
-                let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+                let name = rustls_pki_types::ServerName::try_from("localhost")
+                    .map_err(std::io::Error::other)?;
                 let tls = connector.connect(name, tcp).await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
             }
@@ -373,20 +377,30 @@ async fn mutual_tls_serves_the_pinned_client_and_refuses_others() {
     let (cert, key, pem) = client_identity();
     let plugin = start_plugin(Some(&pem));
 
-    let serving = health_check(&plugin, Some((cert, key))).await;
+    let serving = health_check(
+        plugin.addr.clone(),
+        plugin.server_cert.clone(),
+        Some((cert, key)),
+    )
+    .await;
     assert_eq!(
         serving,
         Ok(tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
     );
 
-    let anonymous = health_check(&plugin, None).await;
+    let anonymous = health_check(plugin.addr.clone(), plugin.server_cert.clone(), None).await;
     assert!(
         anonymous.is_err(),
         "a client without a certificate was served"
     );
 
     let (other_cert, other_key, _) = client_identity();
-    let stranger = health_check(&plugin, Some((other_cert, other_key))).await;
+    let stranger = health_check(
+        plugin.addr.clone(),
+        plugin.server_cert.clone(),
+        Some((other_cert, other_key)),
+    )
+    .await;
     assert!(
         stranger.is_err(),
         "a client with another certificate was served"
