@@ -1,6 +1,6 @@
-//! `alicr-bench`: measures terraform-provider-alicr against the performance budgets of DESIGN.md
-//! section 6 and writes BENCHMARKS.md (`make bench`), or proves in seconds that it still can
-//! (`make bench-smoke`, part of `make test`).
+//! `alicr-bench`: measures terraform-provider-alicr against the performance budgets of
+//! ARCHITECTURE.md and writes BENCHMARKS.md (`make bench`), or proves in seconds that it still
+//! can (`make bench-smoke`, part of `make test`).
 //!
 //! # Layout
 //! - `plan`: the full and smoke runs' sizes, repetitions and latency.

@@ -1,4 +1,4 @@
-//! Side by side with the fair anchor (DESIGN.md section 6): N instances of our
+//! Side by side with the fair anchor (ARCHITECTURE.md's budgets): N instances of our
 //! `alicr_custom_oss_role` against the RAM emulator, and N of the Workato provider's
 //! `workato_folder` (terraform-plugin-framework) against the fake folder API over HTTPS, through
 //! the same Terraform, alternating; and the many-accounts scenario, M provider configurations

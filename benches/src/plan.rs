@@ -31,7 +31,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The full benchmark: DESIGN.md section 6 at the sizes the issue names.
+    /// The full benchmark: ARCHITECTURE.md's performance budgets at the sizes the issue names.
     pub fn full() -> Plan {
         Plan {
             smoke: false,

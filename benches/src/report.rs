@@ -1,4 +1,4 @@
-//! BENCHMARKS.md: the budgets of DESIGN.md section 6 beside what a run measured, the details
+//! BENCHMARKS.md: the budgets of ARCHITECTURE.md beside what a run measured, the details
 //! behind each figure, the method, and a check that a written report is well formed (what
 //! `make bench-smoke` holds the harness to).
 
@@ -124,7 +124,7 @@ impl Verdict {
 /// One line of the budget table.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// The bullet of DESIGN.md section 6 it belongs to (1–7).
+    /// The budget of ARCHITECTURE.md's performance budgets it belongs to (1–7).
     pub item: u8,
     pub measure: String,
     pub result: String,
@@ -596,7 +596,7 @@ fn machine(out: &mut String, results: &Results) {
 
 fn budget_table(out: &mut String, rows: &[Row]) {
     let _ = writeln!(out, "{}\n", SECTIONS[2]);
-    out.push_str("DESIGN.md section 6. Times are medians; the detail column gives spreads (min–max) and sample counts.\n\n");
+    out.push_str("ARCHITECTURE.md, performance budgets. Times are medians; the detail column gives spreads (min–max) and sample counts.\n\n");
     out.push_str("| # | measure | result | detail | budget | verdict |\n");
     out.push_str("|---|---|---|---|---|---|\n");
     for row in rows {

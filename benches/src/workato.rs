@@ -1,4 +1,4 @@
-//! The fair anchor of DESIGN.md section 6: the Workato provider, built on HashiCorp's
+//! The fair anchor of ARCHITECTURE.md's budgets: the Workato provider, built on HashiCorp's
 //! terraform-plugin-framework (v1.19, terraform-plugin-go v0.31), as shipped for linux_amd64 in
 //! the PyPI wheel `workato-terraform-provider` 0.16.0. `make bench` fetches the wheel once with
 //! pip into a cache under `target/`, takes the binary out and checks its SHA-256; a smoke run

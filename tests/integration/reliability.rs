@@ -45,7 +45,7 @@ fn errors_of(emulator: &Emulator, code: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// DESIGN 7: with 30% of calls throttled, N = 50 apply and destroy succeed, and RAM equals
+/// ARCHITECTURE.md, reliability promises: with 30% of calls throttled, N = 50 apply and destroy succeed, and RAM equals
 /// Terraform's state afterwards. (`max_retries = 20`: 0.3^21 makes exhausting it negligible.)
 #[test]
 fn fifty_roles_apply_and_destroy_with_thirty_percent_throttled() {
@@ -69,7 +69,7 @@ fn fifty_roles_apply_and_destroy_with_thirty_percent_throttled() {
     report("30% of calls throttled", N, &comparison);
 }
 
-/// DESIGN 7 and issue 12: with 60% of calls throttled and default settings (no `max_retries`),
+/// ARCHITECTURE.md's reliability promises and issue 12: with 60% of calls throttled and default settings (no `max_retries`),
 /// apply and destroy of 20 roles succeed, since throttling is retried until the operation's
 /// time limit, and nothing is left behind.
 #[test]
