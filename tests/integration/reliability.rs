@@ -45,8 +45,9 @@ fn errors_of(emulator: &Emulator, code: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// ARCHITECTURE.md, reliability promises: with 30% of calls throttled, N = 50 apply and destroy succeed, and RAM equals
-/// Terraform's state afterwards. (`max_retries = 20`: 0.3^21 makes exhausting it negligible.)
+/// ARCHITECTURE.md's reliability promises: with 30% of calls throttled, N = 50 apply and
+/// destroy succeed, and RAM equals Terraform's state afterwards. (`max_retries = 20`: 0.3^21
+/// makes exhausting it negligible.)
 #[test]
 fn fifty_roles_apply_and_destroy_with_thirty_percent_throttled() {
     const N: usize = 50;
@@ -69,9 +70,9 @@ fn fifty_roles_apply_and_destroy_with_thirty_percent_throttled() {
     report("30% of calls throttled", N, &comparison);
 }
 
-/// ARCHITECTURE.md's reliability promises and issue 12: with 60% of calls throttled and default settings (no `max_retries`),
-/// apply and destroy of 20 roles succeed, since throttling is retried until the operation's
-/// time limit, and nothing is left behind.
+/// ARCHITECTURE.md's reliability promises and issue 12: with 60% of calls throttled and default
+/// settings (no `max_retries`), apply and destroy of 20 roles succeed, since throttling is
+/// retried until the operation's time limit, and nothing is left behind.
 #[test]
 fn twenty_roles_apply_and_destroy_with_sixty_percent_throttled_and_default_settings() {
     const N: usize = 20;
