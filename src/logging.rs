@@ -43,6 +43,8 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer;
 
+use crate::json_text::push_json_string;
+
 /// The `@module` of every line.
 pub const MODULE: &str = "provider";
 
@@ -312,26 +314,6 @@ fn format_line(level: &Level, fields: &Fields, timestamp: time::OffsetDateTime) 
     }
     line.push_str("}\n");
     line
-}
-
-/// Appends `s` as a JSON string literal (control characters escaped, so a value can never
-/// break the line).
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

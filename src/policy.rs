@@ -5,10 +5,10 @@
 //! keys in the order the ACR documentation lists them, buckets in byte order). Comparison is
 //! semantic so that RAM's reformatting of a stored document never shows up as drift.
 
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
-
 use serde_json::{Map, Value as Json};
+use std::collections::BTreeSet;
+
+use crate::json_text::push_json_string;
 
 /// The role name ACR looks for when it uses a customer-owned OSS bucket.
 pub const DEFAULT_ROLE_NAME: &str = "AliyunContainerRegistryCustomizedOSSBucketRole";
@@ -221,29 +221,9 @@ fn write_string_list<'a>(out: &mut String, items: impl Iterator<Item = &'a str>)
         if i > 0 {
             out.push(',');
         }
-        write_json_string(out, item);
+        push_json_string(out, item);
     }
     out.push(']');
-}
-
-/// Writes `s` as a JSON string literal.
-pub(crate) fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                // Writing into a String cannot fail.
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// Extracts the bucket names a policy document grants access to.
