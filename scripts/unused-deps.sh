@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Part of `make lint`: fails when a Cargo.toml of the workspace declares a dependency its crate
 # never names, using cargo-machete, installed from crates.io (`cargo install --locked`) on
-# first use, pinned, into ~/.cargo/bin. Override the pin with CARGO_MACHETE_VERSION.
+# first use, pinned, into ~/.cargo/bin (its locked dependencies need Rust 1.88 or later to build).
+# Override the pin with CARGO_MACHETE_VERSION.
 # cargo-machete looks for each crate's name in the sources, so a crate only named by generated
 # code needs an entry, with its reason, under [package.metadata.cargo-machete] in its Cargo.toml.
 set -euo pipefail
