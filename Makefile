@@ -76,9 +76,12 @@ bench-smoke:
 	$(CARGO) build --workspace --bins
 	$(CARGO) run --quiet -p alicr-bench -- --smoke --out target/bench-smoke/BENCHMARKS.md
 
+## lint: formatting, clippy with warnings as errors, and no unused dependency in any Cargo.toml
+## (cargo-machete, installed pinned from crates.io on first use: scripts/unused-deps.sh).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	bash scripts/unused-deps.sh
 
 fmt:
 	$(CARGO) fmt --all

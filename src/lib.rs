@@ -27,8 +27,10 @@
 //!   - [`alicloud::error`]: errors classified by RAM's `Code`.
 //! - [`policy`]: render, parse and compare the ACR policy and trust documents.
 //! - [`logging`]: hclog-style JSON logs on stderr, driven by `TF_LOG` / `TF_LOG_PROVIDER`.
+//! - `json_text`: the JSON string escaping that policy documents and log lines share.
 
 pub mod alicloud;
+mod json_text;
 pub mod launch;
 pub mod logging;
 pub mod plugin;

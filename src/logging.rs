@@ -43,8 +43,10 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::Layer;
 
+use crate::json_text::push_json_string;
+
 /// The `@module` of every line.
-pub const MODULE: &str = "provider";
+const MODULE: &str = "provider";
 
 /// Target prefix of this crate's events (its module paths).
 const FIRST_PARTY_TARGET: &str = "terraform_provider_alicr";
@@ -62,14 +64,14 @@ pub fn init() {
 }
 
 /// The level from `TF_LOG_PROVIDER` / `TF_LOG` (see the module documentation).
-pub fn level_from_env() -> LevelFilter {
+fn level_from_env() -> LevelFilter {
     let provider = std::env::var("TF_LOG_PROVIDER").ok();
     let global = std::env::var("TF_LOG").ok();
     level_from_values(provider.as_deref(), global.as_deref())
 }
 
 /// The level for the given values of `TF_LOG_PROVIDER` and `TF_LOG`.
-pub fn level_from_values(provider: Option<&str>, global: Option<&str>) -> LevelFilter {
+fn level_from_values(provider: Option<&str>, global: Option<&str>) -> LevelFilter {
     let chosen = [provider, global]
         .into_iter()
         .flatten()
@@ -102,7 +104,7 @@ fn level_name(level: &Level) -> &'static str {
 
 /// A `tracing` layer writing each event as one hclog JSON line to a writer (stderr in
 /// production, a buffer in tests).
-pub struct HclogLayer<W> {
+struct HclogLayer<W> {
     make_writer: W,
     level: LevelFilter,
     dependency_level: LevelFilter,
@@ -113,18 +115,12 @@ where
     W: for<'w> MakeWriter<'w> + 'static,
 {
     /// Logs this crate's events at `level` and dependencies' at `warn` (or `level` if lower).
-    pub fn new(make_writer: W, level: LevelFilter) -> Self {
+    fn new(make_writer: W, level: LevelFilter) -> Self {
         HclogLayer {
             make_writer,
             level,
             dependency_level: LevelFilter::WARN.min(level),
         }
-    }
-
-    /// Overrides the level for events from other crates (never above the main level).
-    pub fn with_dependency_level(mut self, level: LevelFilter) -> Self {
-        self.dependency_level = level.min(self.level);
-        self
     }
 
     fn allows(&self, metadata: &Metadata<'_>) -> bool {
@@ -312,26 +308,6 @@ fn format_line(level: &Level, fields: &Fields, timestamp: time::OffsetDateTime) 
     }
     line.push_str("}\n");
     line
-}
-
-/// Appends `s` as a JSON string literal (control characters escaped, so a value can never
-/// break the line).
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

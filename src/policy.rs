@@ -5,10 +5,14 @@
 //! keys in the order the ACR documentation lists them, buckets in byte order). Comparison is
 //! semantic so that RAM's reformatting of a stored document never shows up as drift.
 
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
-
 use serde_json::{Map, Value as Json};
+use std::collections::BTreeSet;
+
+use crate::json_text::push_json_string;
+
+mod equivalence;
+
+pub use equivalence::{canonical_document, documents_equivalent};
 
 /// The role name ACR looks for when it uses a customer-owned OSS bucket.
 pub const DEFAULT_ROLE_NAME: &str = "AliyunContainerRegistryCustomizedOSSBucketRole";
@@ -17,24 +21,24 @@ pub const DEFAULT_ROLE_NAME: &str = "AliyunContainerRegistryCustomizedOSSBucketR
 pub const DEFAULT_POLICY_NAME: &str = "AliyunContainerRegistryCustomizedOSSBucketRolePolicy";
 
 /// The service principal that must be allowed to assume the role.
-pub const TRUSTED_SERVICE: &str = "cr.aliyuncs.com";
+const TRUSTED_SERVICE: &str = "cr.aliyuncs.com";
 
 /// RAM's limit on a policy document, in characters (`InvalidParameter.PolicyDocument.Length`).
-pub const POLICY_DOCUMENT_MAX_CHARS: usize = 6144;
+const POLICY_DOCUMENT_MAX_CHARS: usize = 6144;
 
 /// A bucket set whose rendered policy is longer than RAM accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyTooLong {
+pub(crate) struct PolicyTooLong {
     /// Characters in the rendered document.
-    pub length: usize,
+    length: usize,
     /// How many buckets were given.
-    pub buckets: usize,
+    buckets: usize,
     /// How many of them (the first, in sorted order) would fit.
-    pub fitting: usize,
+    fitting: usize,
 }
 
 /// Checks the rendered policy of `bucket_names` against [`POLICY_DOCUMENT_MAX_CHARS`].
-pub fn check_policy_length(bucket_names: &BTreeSet<String>) -> Result<(), PolicyTooLong> {
+pub(crate) fn check_policy_length(bucket_names: &BTreeSet<String>) -> Result<(), PolicyTooLong> {
     let length_of = |count: usize| {
         render_policy_sorted(bucket_names.iter().take(count).map(String::as_str))
             .chars()
@@ -156,17 +160,6 @@ pub fn render_policy(bucket_names: &BTreeSet<String>) -> String {
     render_policy_sorted(bucket_names.iter().map(String::as_str))
 }
 
-/// Like [`render_policy`], for any collection of names; sorts and de-duplicates them first.
-pub fn render_policy_from<I, S>(bucket_names: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let owned: Vec<S> = bucket_names.into_iter().collect();
-    let set: BTreeSet<&str> = owned.iter().map(AsRef::as_ref).collect();
-    render_policy_sorted(set.into_iter())
-}
-
 fn render_policy_sorted<'a>(buckets: impl Iterator<Item = &'a str>) -> String {
     let mut resources = Vec::new();
     for bucket in buckets {
@@ -221,29 +214,9 @@ fn write_string_list<'a>(out: &mut String, items: impl Iterator<Item = &'a str>)
         if i > 0 {
             out.push(',');
         }
-        write_json_string(out, item);
+        push_json_string(out, item);
     }
     out.push(']');
-}
-
-/// Writes `s` as a JSON string literal.
-pub(crate) fn write_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                // Writing into a String cannot fail.
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// Extracts the bucket names a policy document grants access to.
@@ -323,140 +296,6 @@ fn bucket_of_resource(resource: &str) -> Option<&str> {
         return None;
     }
     Some(bucket)
-}
-
-/// Whether two policy documents mean the same thing.
-///
-/// Both are parsed as JSON and brought to a canonical form, in which:
-/// - key order and whitespace do not matter (parsed JSON);
-/// - `Version` is compared as a string (`1` equals `"1"`);
-/// - `Statement` may be a lone object or a list; statement order is ignored, because the
-///   effect of a RAM policy does not depend on the order of its statements and RAM (or a
-///   console edit) may reorder them without changing what is granted;
-/// - `Action`, `NotAction`, `Resource`, `NotResource` and each `Principal` member are compared as
-///   sets, a lone string being a one-element set;
-/// - `Condition` operator values are sets too, and an empty `Condition` equals an absent one.
-///
-/// Malformed documents (invalid JSON, or not a JSON object) are never equivalent to anything.
-pub fn documents_equivalent(a: &str, b: &str) -> bool {
-    match (canonical_document(a), canonical_document(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// The canonical form [`documents_equivalent`] compares, as a JSON value.
-pub fn canonical_document(document: &str) -> Result<Json, PolicyError> {
-    let json: Json = serde_json::from_str(document)?;
-    let Json::Object(top) = json else {
-        return Err(PolicyError::NotAnObject);
-    };
-    let mut out = Map::new();
-    for (key, value) in top {
-        let canonical = match key.as_str() {
-            "Version" => Json::String(match value {
-                Json::String(s) => s,
-                other => other.to_string(),
-            }),
-            "Statement" => {
-                let items = match value {
-                    Json::Array(items) => items,
-                    other => vec![other],
-                };
-                let mut statements: Vec<(String, Json)> = items
-                    .into_iter()
-                    .map(|s| {
-                        let c = canonical_statement(s);
-                        (c.to_string(), c)
-                    })
-                    .collect();
-                statements.sort_by(|x, y| x.0.cmp(&y.0));
-                Json::Array(statements.into_iter().map(|(_, c)| c).collect())
-            }
-            _ => sorted_json(value),
-        };
-        out.insert(key, canonical);
-    }
-    Ok(Json::Object(out))
-}
-
-fn canonical_statement(statement: Json) -> Json {
-    let Json::Object(members) = statement else {
-        return sorted_json(statement);
-    };
-    let mut out = Map::new();
-    for (key, value) in members {
-        let canonical = match key.as_str() {
-            "Action" | "NotAction" | "Resource" | "NotResource" => string_set(value),
-            "Principal" => match value {
-                Json::Object(principals) => Json::Object(
-                    principals
-                        .into_iter()
-                        .map(|(k, v)| (k, string_set(v)))
-                        .collect(),
-                ),
-                other => string_set(other),
-            },
-            "Condition" => match value {
-                Json::Object(ops) if ops.is_empty() => continue,
-                Json::Object(ops) => Json::Object(
-                    ops.into_iter()
-                        .map(|(op, keys)| {
-                            let keys = match keys {
-                                Json::Object(keys) => Json::Object(
-                                    keys.into_iter().map(|(k, v)| (k, string_set(v))).collect(),
-                                ),
-                                other => sorted_json(other),
-                            };
-                            (op, keys)
-                        })
-                        .collect(),
-                ),
-                Json::Null => continue,
-                other => sorted_json(other),
-            },
-            _ => sorted_json(value),
-        };
-        out.insert(key, canonical);
-    }
-    Json::Object(out)
-}
-
-/// A string or list of scalars as a sorted, de-duplicated list; anything else as it is.
-fn string_set(value: Json) -> Json {
-    let items = match value {
-        Json::Array(items) => items,
-        Json::String(_) | Json::Number(_) | Json::Bool(_) => vec![value],
-        other => return sorted_json(other),
-    };
-    let mut keyed: Vec<(String, Json)> = items
-        .into_iter()
-        .map(|item| {
-            let item = sorted_json(item);
-            (item.to_string(), item)
-        })
-        .collect();
-    keyed.sort_by(|x, y| x.0.cmp(&y.0));
-    keyed.dedup_by(|x, y| x.0 == y.0);
-    Json::Array(keyed.into_iter().map(|(_, v)| v).collect())
-}
-
-/// Rebuilds objects so their key order is sorted whichever map backs `serde_json::Map`.
-fn sorted_json(value: Json) -> Json {
-    match value {
-        Json::Object(members) => {
-            let mut members: Vec<(String, Json)> = members.into_iter().collect();
-            members.sort_by(|x, y| x.0.cmp(&y.0));
-            Json::Object(
-                members
-                    .into_iter()
-                    .map(|(k, v)| (k, sorted_json(v)))
-                    .collect(),
-            )
-        }
-        Json::Array(items) => Json::Array(items.into_iter().map(sorted_json).collect()),
-        other => other,
-    }
 }
 
 #[cfg(test)]
@@ -658,10 +497,7 @@ mod tests {
         let b = render_policy(&set(&["c", "b", "a"]));
         assert_eq!(a, b);
         assert_eq!(a, render_policy(&set(&["a", "b", "c"])));
-        let c = render_policy_from(["c", "a", "b", "a"]);
-        assert_eq!(a, c);
-        let d = render_policy_from(vec!["b".to_string(), "c".into(), "a".into()]);
-        assert_eq!(a, d);
+        assert_eq!(a, render_policy(&set(&["c", "a", "b", "a"])), "duplicates");
     }
 
     #[test]

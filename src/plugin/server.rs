@@ -4,17 +4,15 @@
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::Stream;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status};
 
 use super::proto::go_plugin::{
@@ -105,12 +103,13 @@ fn plain_incoming(
 
 /// Accepts TCP connections and yields only those whose mutual-TLS handshake succeeded, each
 /// handshake in its own task so one slow client cannot hold up the others, and at most
-/// [`MAX_TLS_HANDSHAKES`] of them at once.
+/// [`MAX_TLS_HANDSHAKES`] of them at once. tonic serves the rustls streams as they are (its
+/// `tls-connect-info` feature); the client certificate was already checked by `acceptor`.
 fn tls_incoming(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     shutdown: CancellationToken,
-) -> impl Stream<Item = Result<TlsConnection, std::io::Error>> {
+) -> impl Stream<Item = Result<TlsStream<TcpStream>, std::io::Error>> {
     let (sender, receiver) = tokio::sync::mpsc::channel(16);
     let handshakes = Arc::new(Semaphore::new(MAX_TLS_HANDSHAKES));
     tokio::spawn(async move {
@@ -139,7 +138,7 @@ fn tls_incoming(
                 drop(slot);
                 match outcome {
                     Ok(Ok(stream)) => {
-                        let _ = sender.send(Ok(TlsConnection(stream))).await;
+                        let _ = sender.send(Ok(stream)).await;
                     }
                     Ok(Err(error)) => {
                         tracing::warn!(%peer, %error, "refused a plugin connection: TLS handshake failed");
@@ -242,54 +241,6 @@ impl AcceptBackoff {
 fn set_nodelay(tcp: &TcpStream) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY on a plugin connection");
-    }
-}
-
-/// A server-side TLS stream that tonic can serve.
-pub struct TlsConnection(tokio_rustls::server::TlsStream<TcpStream>);
-
-impl Connected for TlsConnection {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
-}
-
-impl AsyncRead for TlsConnection {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TlsConnection {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
     }
 }
 

@@ -22,8 +22,8 @@ pub enum TlsError {
 }
 
 /// The server's identity for this run.
-pub struct ServerIdentity {
-    pub cert_der: CertificateDer<'static>,
+pub(crate) struct ServerIdentity {
+    pub(crate) cert_der: CertificateDer<'static>,
     key_der: PrivateKeyDer<'static>,
 }
 
@@ -38,7 +38,7 @@ impl std::fmt::Debug for ServerIdentity {
 
 /// Generates a self-signed certificate for `localhost` that Terraform will trust as its own root
 /// (go-plugin puts exactly this certificate in the client's root pool, so it must be a CA).
-pub fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
+pub(crate) fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
         KeyUsagePurpose,
@@ -72,13 +72,13 @@ pub fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
 }
 
 /// Parses `PLUGIN_CLIENT_CERT` (PEM) into the DER we pin.
-pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
+pub(crate) fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
     CertificateDer::from_pem_slice(pem.as_bytes())
         .map_err(|e| TlsError::BadClientCert(e.to_string()))
 }
 
 /// The TLS server configuration: HTTP/2 only, client certificate required and pinned.
-pub fn server_config(
+pub(crate) fn server_config(
     identity: &ServerIdentity,
     pinned_client_cert: CertificateDer<'static>,
 ) -> Result<ServerConfig, TlsError> {
@@ -153,7 +153,7 @@ impl ClientCertVerifier for PinnedClientCert {
 }
 
 /// The crypto provider used everywhere in the plugin (installed once, at start-up).
-pub fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     // Err means another part of the process installed one first, which is fine.
     let _ = CryptoProvider::install_default(rustls::crypto::aws_lc_rs::default_provider());
 }
