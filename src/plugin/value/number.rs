@@ -1,7 +1,5 @@
 //! [`Number`]: a cty number held exactly, as an `i64`, an `f64` or canonical decimal text.
 
-use std::fmt;
-
 use super::{CodecError, ErrorKind};
 
 /// A cty number. cty numbers are arbitrary-precision; this keeps each one exactly:
@@ -29,7 +27,7 @@ const MAX_EXPONENT: i64 = 1_000_000_000;
 
 impl Number {
     /// A number from an `f64`: whole values within `i64` become `Int`; NaN is `None`.
-    pub fn from_f64(f: f64) -> Option<Number> {
+    pub(crate) fn from_f64(f: f64) -> Option<Number> {
         if f.is_nan() {
             return None;
         }
@@ -42,25 +40,17 @@ impl Number {
         Some(Number::Float(f))
     }
 
-    /// A number from a `u64` (`Big` above `i64::MAX`).
-    pub fn from_u64(u: u64) -> Number {
-        match i64::try_from(u) {
-            Ok(i) => Number::Int(i),
-            Err(_) => Number::Big(u.to_string()),
-        }
-    }
-
     /// Parses decimal text: an optional sign, digits with an optional decimal point, and an
     /// optional exponent (`-12`, `+3.50`, `.5`, `1e3`, `6.02E+23`). Whole numbers within `i64`
     /// become `Int`, everything else `Big` in canonical form. Infinity and NaN are rejected.
-    pub fn parse(text: &str) -> Result<Number, CodecError> {
+    pub(crate) fn parse(text: &str) -> Result<Number, CodecError> {
         let invalid = || CodecError::new(ErrorKind::InvalidNumber(truncate(text)));
         let decimal = Decimal::parse(text).ok_or_else(invalid)?;
         Ok(decimal.into_number())
     }
 
     /// The value as an `i64`, when it is a whole number that fits.
-    pub fn as_i64(&self) -> Option<i64> {
+    pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
             Number::Int(i) => Some(*i),
             Number::Float(f) => match Number::from_f64(*f) {
@@ -73,32 +63,6 @@ impl Number {
                 _ => None,
             },
         }
-    }
-
-    /// The nearest `f64` (lossy for big or very precise numbers).
-    pub fn as_f64(&self) -> f64 {
-        match self {
-            Number::Int(i) => *i as f64,
-            Number::Float(f) => *f,
-            Number::Big(text) => text.parse().unwrap_or(f64::NAN),
-        }
-    }
-}
-
-impl fmt::Display for Number {
-    /// Decimal text (`inf`/`-inf` for infinite floats).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Number::Int(i) => write!(f, "{i}"),
-            Number::Float(x) => write!(f, "{x}"),
-            Number::Big(text) => f.write_str(text),
-        }
-    }
-}
-
-impl From<i64> for Number {
-    fn from(i: i64) -> Self {
-        Number::Int(i)
     }
 }
 
@@ -359,21 +323,17 @@ mod tests {
             Some(Number::Float(f64::INFINITY))
         );
         assert_eq!(Number::from_f64(f64::NAN), None);
-        assert_eq!(Number::from_u64(u64::MAX), big("18446744073709551615"));
-        assert_eq!(Number::from_u64(5), Number::Int(5));
     }
 
     #[test]
-    fn as_i64_and_f64() {
+    fn as_i64() {
         assert_eq!(Number::Int(-3).as_i64(), Some(-3));
         assert_eq!(Number::Float(42.0).as_i64(), Some(42));
         assert_eq!(Number::Float(42.5).as_i64(), None);
         assert_eq!(big("42").as_i64(), Some(42));
         assert_eq!(big("1e3").as_i64(), Some(1000));
         assert_eq!(big("1e30").as_i64(), None);
-        assert_eq!(big("0.5").as_f64(), 0.5);
-        assert!(big("garbage").as_f64().is_nan());
-        assert_eq!(Number::Int(7).to_string(), "7");
-        assert_eq!(big("0.1").to_string(), "0.1");
+        assert_eq!(big("0.5").as_i64(), None);
+        assert_eq!(big("garbage").as_i64(), None);
     }
 }
