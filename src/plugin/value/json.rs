@@ -30,20 +30,13 @@ fn parse<'a, T: Deserialize<'a>>(text: &'a [u8], path: &[PathStep]) -> Result<T,
             serde_json::error::Category::Eof => ErrorKind::UnexpectedEnd,
             _ => ErrorKind::Json(error.to_string()),
         };
-        err_at(path, kind)
+        CodecError::at(path, kind)
     })
-}
-
-fn err_at(path: &[PathStep], kind: ErrorKind) -> CodecError {
-    CodecError {
-        path: path.to_vec(),
-        kind,
-    }
 }
 
 /// The kind of JSON value a raw text holds, told by its first byte (serde_json has already
 /// checked the syntax, and a raw value never starts with whitespace).
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Kind {
     Null,
     Bool,
@@ -79,14 +72,14 @@ impl Kind {
 
 fn value(raw: &RawValue, ty: &Type, path: &mut Vec<PathStep>) -> Result<Value, CodecError> {
     if path.len() >= MAX_DEPTH {
-        return Err(err_at(path, ErrorKind::TooDeep));
+        return Err(CodecError::at(path, ErrorKind::TooDeep));
     }
     let text = raw.get();
     let string = |path: &[PathStep]| parse::<String>(text.as_bytes(), path);
     let number = |text: &str, path: &[PathStep]| {
         Number::parse(text)
             .map(Value::Number)
-            .map_err(|e| err_at(path, e.kind))
+            .map_err(|e| CodecError::at(path, e.kind))
     };
     let kind = Kind::of(raw);
     match (ty, kind) {
@@ -120,7 +113,7 @@ fn value(raw: &RawValue, ty: &Type, path: &mut Vec<PathStep>) -> Result<Value, C
 }
 
 fn mismatch(path: &[PathStep], ty: &Type, kind: Kind) -> CodecError {
-    err_at(
+    CodecError::at(
         path,
         ErrorKind::Mismatch {
             expected: ty.kind_name(),
@@ -160,7 +153,7 @@ fn members<'t>(
         let item = value(member, ty, path)?;
         path.pop();
         if out.insert(name.clone(), item).is_some() {
-            return Err(err_at(path, ErrorKind::DuplicateKey(name)));
+            return Err(CodecError::at(path, ErrorKind::DuplicateKey(name)));
         }
     }
     Ok(out)

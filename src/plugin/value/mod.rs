@@ -226,11 +226,11 @@ impl Value {
                     set.insert(s.clone());
                 }
                 other => {
-                    return Err(CodecError::new(ErrorKind::Mismatch {
+                    let kind = ErrorKind::Mismatch {
                         expected: "string",
                         found: other.kind_name(),
-                    })
-                    .at(&[PathStep::Index(i)]))
+                    };
+                    return Err(CodecError::at(&[PathStep::Index(i)], kind));
                 }
             }
         }
@@ -355,50 +355,33 @@ pub struct CodecError {
 
 impl CodecError {
     /// An error at the top-level value.
-    pub fn new(kind: ErrorKind) -> Self {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Self::at(&[], kind)
+    }
+
+    fn at(path: &[PathStep], kind: ErrorKind) -> Self {
         CodecError {
-            path: Vec::new(),
+            path: path.to_vec(),
             kind,
         }
-    }
-
-    fn at(mut self, path: &[PathStep]) -> Self {
-        if self.path.is_empty() {
-            self.path = path.to_vec();
-        }
-        self
-    }
-
-    /// The path in Terraform's style: `.attr[0]["key"]`, or empty.
-    fn path_string(&self) -> String {
-        let mut out = String::new();
-        for step in &self.path {
-            match step {
-                PathStep::Attr(name) => {
-                    out.push('.');
-                    out.push_str(name);
-                }
-                PathStep::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
-                }
-                PathStep::Key(key) => {
-                    out.push_str(&format!("[{key:?}]"));
-                }
-            }
-        }
-        out
     }
 }
 
 impl fmt::Display for CodecError {
+    /// The path in Terraform's style (`.attr[0]["key"]`), then what went wrong.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.kind)
-        } else {
-            write!(f, "at {}: {}", self.path_string(), self.kind)
+        if !self.path.is_empty() {
+            f.write_str("at ")?;
+            for step in &self.path {
+                match step {
+                    PathStep::Attr(name) => write!(f, ".{name}")?,
+                    PathStep::Index(i) => write!(f, "[{i}]")?,
+                    PathStep::Key(key) => write!(f, "[{key:?}]")?,
+                }
+            }
+            f.write_str(": ")?;
         }
+        write!(f, "{}", self.kind)
     }
 }
 
@@ -495,7 +478,6 @@ mod tests {
             ],
             kind: ErrorKind::InvalidUtf8,
         };
-        assert_eq!(e.path_string(), ".tags[\"k\"][2]");
         assert_eq!(
             e.to_string(),
             "at .tags[\"k\"][2]: string is not valid UTF-8"

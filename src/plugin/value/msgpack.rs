@@ -69,10 +69,7 @@ struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     fn err(&self, kind: ErrorKind) -> CodecError {
-        CodecError {
-            path: self.path.clone(),
-            kind,
-        }
+        CodecError::at(&self.path, kind)
     }
 
     fn peek(&self) -> Result<Marker, CodecError> {
@@ -261,10 +258,7 @@ struct Encoder {
 
 impl Encoder {
     fn err(&self, kind: ErrorKind) -> CodecError {
-        CodecError {
-            path: self.path.clone(),
-            kind,
-        }
+        CodecError::at(&self.path, kind)
     }
 
     fn value(&mut self, value: &Value, ty: &Type) -> Result<(), CodecError> {

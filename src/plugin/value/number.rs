@@ -70,6 +70,29 @@ fn truncate(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
+/// Whether `text` starts with a minus, and the text after any sign.
+fn split_sign(text: &str) -> (bool, &str) {
+    match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    }
+}
+
+fn all_digits(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An exponent's optional sign and digits, refused beyond [`MAX_EXPONENT`].
+fn parse_exponent(text: &str) -> Option<i64> {
+    let (negative, digits) = split_sign(text);
+    if digits.is_empty() || !all_digits(digits) {
+        return None;
+    }
+    // Digits too many for an i64 are beyond the limit too.
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
+    (magnitude <= MAX_EXPONENT).then_some(if negative { -magnitude } else { magnitude })
+}
+
 /// `(-1)^negative × digits × 10^exponent`, with `digits` free of leading and trailing zeros
 /// (empty for zero).
 struct Decimal {
@@ -80,71 +103,24 @@ struct Decimal {
 
 impl Decimal {
     fn parse(text: &str) -> Option<Decimal> {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        let mut negative = false;
-        if let Some(&sign) = bytes.first() {
-            if sign == b'-' || sign == b'+' {
-                negative = sign == b'-';
-                i = 1;
-            }
-        }
-        let mut digits = Vec::new();
-        let mut exponent: i64 = 0;
-        let mut seen_digit = false;
-        let mut seen_point = false;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'0'..=b'9' => {
-                    seen_digit = true;
-                    if !(digits.is_empty() && b == b'0') {
-                        digits.push(b - b'0');
-                    }
-                    // Every digit after the point shifts the exponent, including the zeros
-                    // before the first significant digit; leading zeros of the integer part
-                    // are dropped without effect.
-                    if seen_point {
-                        exponent -= 1;
-                    }
-                }
-                b'.' if !seen_point => seen_point = true,
-                _ => break,
-            }
-            i += 1;
-        }
-        if !seen_digit {
+        let (negative, unsigned) = split_sign(text);
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, parse_exponent(exponent)?),
+            None => (unsigned, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction)
+        {
             return None;
         }
-        if let Some(&e) = bytes.get(i) {
-            if e != b'e' && e != b'E' {
-                return None;
-            }
-            i += 1;
-            let mut exp_negative = false;
-            if let Some(&sign) = bytes.get(i) {
-                if sign == b'-' || sign == b'+' {
-                    exp_negative = sign == b'-';
-                    i += 1;
-                }
-            }
-            let mut exp: i64 = 0;
-            let mut exp_digits = 0;
-            while let Some(&b) = bytes.get(i) {
-                if !b.is_ascii_digit() {
-                    return None;
-                }
-                exp = exp.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-                exp_digits += 1;
-                i += 1;
-            }
-            if exp_digits == 0 || exp > MAX_EXPONENT {
-                return None;
-            }
-            exponent += if exp_negative { -exp } else { exp };
-        }
-        if i != bytes.len() {
-            return None;
-        }
+        // Leading zeros go without effect; every fraction digit shifts the exponent.
+        let mut digits: Vec<u8> = whole
+            .bytes()
+            .chain(fraction.bytes())
+            .map(|b| b - b'0')
+            .skip_while(|&d| d == 0)
+            .collect();
+        let mut exponent = exponent - fraction.len() as i64;
         while digits.last() == Some(&0) {
             digits.pop();
             exponent += 1;
@@ -157,10 +133,7 @@ impl Decimal {
             });
         }
         let magnitude = exponent + digits.len() as i64;
-        if magnitude.abs() > MAX_EXPONENT {
-            return None;
-        }
-        Some(Decimal {
+        (magnitude.abs() <= MAX_EXPONENT).then_some(Decimal {
             negative,
             digits,
             exponent,
