@@ -42,18 +42,9 @@ impl FromValue for i64 {
     const EXPECTED: &'static str = "a whole number";
     fn from_value(value: &Value) -> Option<Self> {
         match value {
-            Value::Number(n) => number_as_i64(n),
+            Value::Number(n) => n.as_i64(),
             _ => None,
         }
-    }
-}
-
-fn number_as_i64(n: &Number) -> Option<i64> {
-    match n {
-        Number::Int(i) => Some(*i),
-        Number::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
-        Number::Float(_) => None,
-        Number::Big(s) => s.parse().ok(),
     }
 }
 
@@ -202,9 +193,7 @@ impl<'a> ObjectReader<'a> {
 pub fn contains_unknown(value: &Value) -> bool {
     match value {
         Value::Unknown => true,
-        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-            items.iter().any(contains_unknown)
-        }
+        Value::List(items) | Value::Set(items) => items.iter().any(contains_unknown),
         Value::Map(items) | Value::Object(items) => items.values().any(contains_unknown),
         _ => false,
     }

@@ -1,7 +1,5 @@
 //! [`Number`]: a cty number held exactly, as an `i64`, an `f64` or canonical decimal text.
 
-use std::fmt;
-
 use super::{CodecError, ErrorKind};
 
 /// A cty number. cty numbers are arbitrary-precision; this keeps each one exactly:
@@ -29,7 +27,7 @@ const MAX_EXPONENT: i64 = 1_000_000_000;
 
 impl Number {
     /// A number from an `f64`: whole values within `i64` become `Int`; NaN is `None`.
-    pub fn from_f64(f: f64) -> Option<Number> {
+    pub(crate) fn from_f64(f: f64) -> Option<Number> {
         if f.is_nan() {
             return None;
         }
@@ -42,25 +40,17 @@ impl Number {
         Some(Number::Float(f))
     }
 
-    /// A number from a `u64` (`Big` above `i64::MAX`).
-    pub fn from_u64(u: u64) -> Number {
-        match i64::try_from(u) {
-            Ok(i) => Number::Int(i),
-            Err(_) => Number::Big(u.to_string()),
-        }
-    }
-
     /// Parses decimal text: an optional sign, digits with an optional decimal point, and an
     /// optional exponent (`-12`, `+3.50`, `.5`, `1e3`, `6.02E+23`). Whole numbers within `i64`
     /// become `Int`, everything else `Big` in canonical form. Infinity and NaN are rejected.
-    pub fn parse(text: &str) -> Result<Number, CodecError> {
+    pub(crate) fn parse(text: &str) -> Result<Number, CodecError> {
         let invalid = || CodecError::new(ErrorKind::InvalidNumber(truncate(text)));
         let decimal = Decimal::parse(text).ok_or_else(invalid)?;
         Ok(decimal.into_number())
     }
 
     /// The value as an `i64`, when it is a whole number that fits.
-    pub fn as_i64(&self) -> Option<i64> {
+    pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
             Number::Int(i) => Some(*i),
             Number::Float(f) => match Number::from_f64(*f) {
@@ -74,36 +64,33 @@ impl Number {
             },
         }
     }
-
-    /// The nearest `f64` (lossy for big or very precise numbers).
-    pub fn as_f64(&self) -> f64 {
-        match self {
-            Number::Int(i) => *i as f64,
-            Number::Float(f) => *f,
-            Number::Big(text) => text.parse().unwrap_or(f64::NAN),
-        }
-    }
-}
-
-impl fmt::Display for Number {
-    /// Decimal text (`inf`/`-inf` for infinite floats).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Number::Int(i) => write!(f, "{i}"),
-            Number::Float(x) => write!(f, "{x}"),
-            Number::Big(text) => f.write_str(text),
-        }
-    }
-}
-
-impl From<i64> for Number {
-    fn from(i: i64) -> Self {
-        Number::Int(i)
-    }
 }
 
 fn truncate(text: &str) -> String {
     text.chars().take(64).collect()
+}
+
+/// Whether `text` starts with a minus, and the text after any sign.
+fn split_sign(text: &str) -> (bool, &str) {
+    match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    }
+}
+
+fn all_digits(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An exponent's optional sign and digits, refused beyond [`MAX_EXPONENT`].
+fn parse_exponent(text: &str) -> Option<i64> {
+    let (negative, digits) = split_sign(text);
+    if digits.is_empty() || !all_digits(digits) {
+        return None;
+    }
+    // Digits too many for an i64 are beyond the limit too.
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
+    (magnitude <= MAX_EXPONENT).then_some(if negative { -magnitude } else { magnitude })
 }
 
 /// `(-1)^negative × digits × 10^exponent`, with `digits` free of leading and trailing zeros
@@ -116,71 +103,24 @@ struct Decimal {
 
 impl Decimal {
     fn parse(text: &str) -> Option<Decimal> {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        let mut negative = false;
-        if let Some(&sign) = bytes.first() {
-            if sign == b'-' || sign == b'+' {
-                negative = sign == b'-';
-                i = 1;
-            }
-        }
-        let mut digits = Vec::new();
-        let mut exponent: i64 = 0;
-        let mut seen_digit = false;
-        let mut seen_point = false;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b'0'..=b'9' => {
-                    seen_digit = true;
-                    if !(digits.is_empty() && b == b'0') {
-                        digits.push(b - b'0');
-                    }
-                    // Every digit after the point shifts the exponent, including the zeros
-                    // before the first significant digit; leading zeros of the integer part
-                    // are dropped without effect.
-                    if seen_point {
-                        exponent -= 1;
-                    }
-                }
-                b'.' if !seen_point => seen_point = true,
-                _ => break,
-            }
-            i += 1;
-        }
-        if !seen_digit {
+        let (negative, unsigned) = split_sign(text);
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, parse_exponent(exponent)?),
+            None => (unsigned, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction)
+        {
             return None;
         }
-        if let Some(&e) = bytes.get(i) {
-            if e != b'e' && e != b'E' {
-                return None;
-            }
-            i += 1;
-            let mut exp_negative = false;
-            if let Some(&sign) = bytes.get(i) {
-                if sign == b'-' || sign == b'+' {
-                    exp_negative = sign == b'-';
-                    i += 1;
-                }
-            }
-            let mut exp: i64 = 0;
-            let mut exp_digits = 0;
-            while let Some(&b) = bytes.get(i) {
-                if !b.is_ascii_digit() {
-                    return None;
-                }
-                exp = exp.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-                exp_digits += 1;
-                i += 1;
-            }
-            if exp_digits == 0 || exp > MAX_EXPONENT {
-                return None;
-            }
-            exponent += if exp_negative { -exp } else { exp };
-        }
-        if i != bytes.len() {
-            return None;
-        }
+        // Leading zeros go without effect; every fraction digit shifts the exponent.
+        let mut digits: Vec<u8> = whole
+            .bytes()
+            .chain(fraction.bytes())
+            .map(|b| b - b'0')
+            .skip_while(|&d| d == 0)
+            .collect();
+        let mut exponent = exponent - fraction.len() as i64;
         while digits.last() == Some(&0) {
             digits.pop();
             exponent += 1;
@@ -193,10 +133,7 @@ impl Decimal {
             });
         }
         let magnitude = exponent + digits.len() as i64;
-        if magnitude.abs() > MAX_EXPONENT {
-            return None;
-        }
-        Some(Decimal {
+        (magnitude.abs() <= MAX_EXPONENT).then_some(Decimal {
             negative,
             digits,
             exponent,
@@ -359,21 +296,17 @@ mod tests {
             Some(Number::Float(f64::INFINITY))
         );
         assert_eq!(Number::from_f64(f64::NAN), None);
-        assert_eq!(Number::from_u64(u64::MAX), big("18446744073709551615"));
-        assert_eq!(Number::from_u64(5), Number::Int(5));
     }
 
     #[test]
-    fn as_i64_and_f64() {
+    fn as_i64() {
         assert_eq!(Number::Int(-3).as_i64(), Some(-3));
         assert_eq!(Number::Float(42.0).as_i64(), Some(42));
         assert_eq!(Number::Float(42.5).as_i64(), None);
         assert_eq!(big("42").as_i64(), Some(42));
         assert_eq!(big("1e3").as_i64(), Some(1000));
         assert_eq!(big("1e30").as_i64(), None);
-        assert_eq!(big("0.5").as_f64(), 0.5);
-        assert!(big("garbage").as_f64().is_nan());
-        assert_eq!(Number::Int(7).to_string(), "7");
-        assert_eq!(big("0.1").to_string(), "0.1");
+        assert_eq!(big("0.5").as_i64(), None);
+        assert_eq!(big("garbage").as_i64(), None);
     }
 }

@@ -18,8 +18,6 @@ pub fn type_name(ty: &Type) -> String {
         Type::Set(element) => format!("Set of {}", type_name(element)),
         Type::Map(element) => format!("Map of {}", type_name(element)),
         Type::Object(_) => "Object".into(),
-        Type::Tuple(_) => "Tuple".into(),
-        Type::Dynamic => "Dynamic".into(),
     }
 }
 
@@ -33,8 +31,6 @@ pub fn type_constraint(ty: &Type) -> String {
         Type::Set(element) => format!("set({})", type_constraint(element)),
         Type::Map(element) => format!("map({})", type_constraint(element)),
         Type::Object(_) => "object".into(),
-        Type::Tuple(_) => "tuple".into(),
-        Type::Dynamic => "any".into(),
     }
 }
 
