@@ -7,6 +7,9 @@ use reqwest::Url;
 
 use super::error::Error;
 
+/// The region used when none is configured: STS endpoints and `RegionId` follow it.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
 /// The default RAM endpoint (RAM is a global service).
 pub const DEFAULT_RAM_ENDPOINT: &str = "https://ram.aliyuncs.com";
 

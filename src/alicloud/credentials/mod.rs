@@ -6,6 +6,7 @@ mod assume_role;
 mod cache;
 mod chain;
 mod ecs;
+mod env;
 mod profile;
 
 use std::fmt;
@@ -15,18 +16,20 @@ use time::OffsetDateTime;
 
 use super::error::Error;
 
+pub use super::endpoint::DEFAULT_REGION;
 pub use assume_role::{
     AssumeRoleParams, AssumeRoleProvider, DEFAULT_SESSION_NAME, DEFAULT_SESSION_SECONDS,
 };
 pub use cache::{refresh_at, CachingProvider, Fetch, REFRESH_MARGIN};
 pub use chain::{
-    build_provider, connect, resolve, AssumeRoleConfig, CredentialConfig, CredentialSource, Env,
-    MapEnv, ProcessEnv, Resolved, DEFAULT_REGION,
+    build_provider, connect, resolve, AssumeRoleConfig, CredentialConfig, CredentialSource,
+    Resolved,
 };
 pub use ecs::{
     imdsv1_disabled_in, EcsMetadataOptions, EcsMetadataProvider, DEFAULT_ECS_METADATA_ENDPOINT,
     IMDSV1_DISABLED_ENV, MAX_METADATA_BYTES,
 };
+pub use env::{Env, MapEnv, ProcessEnv};
 pub use profile::{CliConfig, CliProfile, ProfileMode};
 
 /// A string that must never be shown: `Debug` prints `<redacted>` and there is no `Display`.
