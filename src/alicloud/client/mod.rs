@@ -25,7 +25,7 @@ use tracing::debug;
 use super::credentials::{CredentialProvider, Credentials, Env, NoCredentials, ProcessEnv};
 use super::endpoint::{default_sts_endpoint, Endpoint, DEFAULT_RAM_ENDPOINT};
 use super::error::Error;
-use super::retry::RetryClass;
+use super::retry::Backoff;
 
 pub use config::{ClientConfig, Service, SignatureAlgorithm};
 pub(crate) use request::Params;
@@ -224,15 +224,13 @@ impl Client {
         params: Params,
     ) -> Result<T, Error> {
         let deadline = self.deadline();
-        let policy = self.inner.config.retry;
+        let mut backoff = Backoff::new(self.inner.config.retry);
         let mut last: Option<Error> = None;
         // Whether an earlier attempt may have taken effect (its answer was lost): the last
         // attempt's error alone must not make the call look like it changed nothing.
         let mut earlier_unknown = false;
-        let mut attempt: u32 = 0;
-        let mut transient_retries: u32 = 0;
         loop {
-            attempt += 1;
+            let attempt = backoff.start_attempt();
             let fetch = ENCLOSING_DEADLINE.scope(deadline.clone(), self.credentials.credentials());
             let creds = match tokio::time::timeout_at(deadline.at, fetch).await {
                 Ok(Ok(creds)) => creds,
@@ -254,20 +252,15 @@ impl Client {
                 Err(_) => return Err(deadline.exceeded(action, attempt, true, last)),
             };
             err.set_attempts(attempt);
-            let class = match err.retry_class() {
-                Some(class) if policy.allows(class, transient_retries) => class,
-                _ => return Err(err.after_unknown_attempt(earlier_unknown, action, attempt)),
+            let Some(delay) = err.retry_class().and_then(|class| backoff.retry(class)) else {
+                return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
             };
             if err.is_outcome_unknown() && !self.resend_after_lost_answer {
                 return Err(err.after_unknown_attempt(earlier_unknown, action, attempt));
             }
             earlier_unknown |= err.is_outcome_unknown();
-            let delay = policy.delay(attempt);
             if Instant::now() + delay >= deadline.at {
                 return Err(deadline.exceeded(action, attempt, earlier_unknown, Some(err)));
-            }
-            if class == RetryClass::Transient {
-                transient_retries += 1;
             }
             debug!(action, subject = params.subject(), attempt, delay_ms = delay.as_millis() as u64, error = %err, "retrying");
             last = Some(err);

@@ -15,7 +15,7 @@ use super::{Credentials, Env, Fetch, Secret};
 use crate::alicloud::client::{human_bytes, read_capped};
 use crate::alicloud::error::Error;
 use crate::alicloud::lenient;
-use crate::alicloud::retry::RetryPolicy;
+use crate::alicloud::retry::{Backoff, RetryClass, RetryPolicy};
 use crate::alicloud::signer::percent_encode;
 use crate::alicloud::sts::parse_expiration;
 
@@ -28,7 +28,8 @@ pub const MAX_METADATA_BYTES: usize = 64 * 1024;
 const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 const TOKEN_TTL_SECONDS: u32 = 21600;
-const ATTEMPTS: u32 = 3;
+/// Retries after the first attempt: three attempts in all.
+const RETRIES: u32 = 2;
 
 /// Whether `env` forbids IMDSv1 (`ALIBABA_CLOUD_IMDSV1_DISABLED=true`, any case).
 pub fn imdsv1_disabled_in(env: &dyn Env) -> bool {
@@ -278,17 +279,26 @@ fn describe_reqwest(err: &reqwest::Error) -> String {
 #[async_trait]
 impl Fetch for EcsMetadataProvider {
     async fn fetch(&self) -> Result<Credentials, Error> {
-        let policy = RetryPolicy::default();
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(RetryPolicy {
+            max_retries: RETRIES,
+            ..RetryPolicy::default()
+        });
         loop {
-            attempt += 1;
-            match self.fetch_once().await {
+            let attempt = backoff.start_attempt();
+            let (err, retryable) = match self.fetch_once().await {
                 Ok(c) => return Ok(c),
-                Err((err, retryable)) if retryable && attempt < ATTEMPTS => {
+                Err(failure) => failure,
+            };
+            // Every retryable failure here is transient: the budget bounds them all.
+            match retryable
+                .then(|| backoff.retry(RetryClass::Transient))
+                .flatten()
+            {
+                Some(delay) => {
                     debug!(attempt, error = %err, "retrying the ECS metadata service");
-                    tokio::time::sleep(policy.delay(attempt)).await;
+                    tokio::time::sleep(delay).await;
                 }
-                Err((err, _)) => return Err(err),
+                None => return Err(err),
             }
         }
     }
