@@ -10,7 +10,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 /// The V3 algorithm name, as it appears in `Authorization` and the string to sign.
-pub const ACS3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
+pub(crate) const ACS3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
 /// Percent-encodes `s` the Alibaba way: everything except `A-Z a-z 0-9 - _ . ~` becomes `%XX`
 /// (upper-case hex, per UTF-8 byte), so a space is `%20`, `*` is `%2A` and `~` stays.
@@ -31,7 +31,7 @@ pub fn percent_encode(s: &str) -> String {
 /// with `&`. The sort comes before the encoding, as in Alibaba's SDKs: encoding first would put
 /// `%XX` escapes (e.g. of `/` or of any non-ASCII byte) before `-`, `.`, digits and letters and
 /// so reject their signatures for such names.
-pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn canonical_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut raw: Vec<(&str, &str)> = pairs.into_iter().collect();
     raw.sort_unstable();
     raw.iter()

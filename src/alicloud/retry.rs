@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Why a failed attempt may be tried again, which decides what bounds the retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryClass {
+pub(crate) enum RetryClass {
     /// `Throttling*` or `ServiceUnavailable`: the service asks us to slow down. Retried until
     /// the deadline, whatever `max_retries` says.
     Throttled,

@@ -17,11 +17,11 @@ const RPC_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The value of the `SignatureMethod` parameter for RPC signature 1.0.
-pub const HMAC_SHA1: &str = "HMAC-SHA1";
+pub(crate) const HMAC_SHA1: &str = "HMAC-SHA1";
 /// The value of the `SignatureVersion` parameter for RPC signature 1.0.
-pub const SIGNATURE_VERSION_1_0: &str = "1.0";
+pub(crate) const SIGNATURE_VERSION_1_0: &str = "1.0";
 /// The algorithm name of Alibaba's V3 signature.
-pub const ACS3_HMAC_SHA256: &str = "ACS3-HMAC-SHA256";
+pub(crate) const ACS3_HMAC_SHA256: &str = "ACS3-HMAC-SHA256";
 
 /// Percent-encodes `input` the way Alibaba's signatures require: UTF-8 bytes, uppercase hex,
 /// only `A-Z a-z 0-9 - _ . ~` left as they are (so a space is `%20`, never `+`).
@@ -161,7 +161,7 @@ fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
 
 /// The V3 canonical request: method, URI, canonical query, canonical headers, signed header
 /// names and the hex SHA-256 of the body, one per line.
-pub fn v3_canonical_request(req: &V3Request<'_>) -> String {
+pub(crate) fn v3_canonical_request(req: &V3Request<'_>) -> String {
     let (headers, signed) = canonical_headers(req.headers);
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -175,7 +175,7 @@ pub fn v3_canonical_request(req: &V3Request<'_>) -> String {
 }
 
 /// The V3 string to sign: the algorithm name and the hex SHA-256 of the canonical request.
-pub fn v3_string_to_sign(canonical_request: &str) -> String {
+pub(crate) fn v3_string_to_sign(canonical_request: &str) -> String {
     format!(
         "{ACS3_HMAC_SHA256}\n{}",
         sha256_hex(canonical_request.as_bytes())

@@ -148,7 +148,7 @@ impl Client {
 
     /// The same client, except that a call whose answer was lost is not sent again: it fails
     /// with an unknown outcome, for the caller to look before retrying.
-    pub fn without_resending_lost_calls(&self) -> Client {
+    pub(crate) fn without_resending_lost_calls(&self) -> Client {
         Client {
             resend_after_lost_answer: false,
             ..self.clone()
@@ -200,7 +200,7 @@ impl Client {
     }
 
     /// The credential provider in use.
-    pub fn credential_provider(&self) -> &Arc<dyn CredentialProvider> {
+    pub(crate) fn credential_provider(&self) -> &Arc<dyn CredentialProvider> {
         &self.credentials
     }
 

@@ -465,7 +465,7 @@ fn missing_credentials(looked: &[String]) -> Error {
 /// Turns a resolved source into a provider. Temporary credentials go through a cache; nothing
 /// is fetched here. `client` supplies the STS endpoint and whether IMDSv1 is disabled
 /// ([`ClientConfig::imdsv1_disabled`]; unset, the process environment decides).
-pub fn build_provider(
+pub(crate) fn build_provider(
     source: &CredentialSource,
     client: &Client,
     ecs_endpoint: &str,

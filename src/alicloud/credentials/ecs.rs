@@ -20,11 +20,11 @@ use crate::alicloud::signer::percent_encode;
 use crate::alicloud::sts::parse_expiration;
 
 /// Where the ECS metadata service listens.
-pub const DEFAULT_ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
+pub(crate) const DEFAULT_ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
 /// The environment variable that forbids IMDSv1 when it is `true`, as in Alibaba's SDKs.
-pub const IMDSV1_DISABLED_ENV: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
+pub(crate) const IMDSV1_DISABLED_ENV: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
 /// The largest metadata answer we accept: a credentials document is well under 2 KiB.
-pub const MAX_METADATA_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_METADATA_BYTES: usize = 64 * 1024;
 const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 const TOKEN_TTL_SECONDS: u32 = 21600;
@@ -32,7 +32,7 @@ const TOKEN_TTL_SECONDS: u32 = 21600;
 const RETRIES: u32 = 2;
 
 /// Whether `env` forbids IMDSv1 (`ALIBABA_CLOUD_IMDSV1_DISABLED=true`, any case).
-pub fn imdsv1_disabled_in(env: &dyn Env) -> bool {
+pub(crate) fn imdsv1_disabled_in(env: &dyn Env) -> bool {
     env.var(IMDSV1_DISABLED_ENV)
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }

@@ -73,7 +73,7 @@ impl ErrorKind {
     /// Whether this kind of error is about the caller (its signature, clock, key, request rate)
     /// or the service's health rather than about the object a call names, so that it holds for
     /// any call the same caller makes.
-    pub fn is_about_the_caller(self) -> bool {
+    pub(crate) fn is_about_the_caller(self) -> bool {
         matches!(
             self,
             ErrorKind::Signature

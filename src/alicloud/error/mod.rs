@@ -170,7 +170,7 @@ impl ApiError {
 
     /// How another attempt is bounded: throttling until the deadline, other transient failures
     /// by `max_retries` too.
-    pub fn retry_class(&self) -> Option<RetryClass> {
+    pub(crate) fn retry_class(&self) -> Option<RetryClass> {
         match self.kind {
             ErrorKind::Throttling | ErrorKind::ServiceUnavailable => Some(RetryClass::Throttled),
             ErrorKind::InternalError => Some(RetryClass::Transient),
@@ -242,7 +242,7 @@ impl Error {
 
     /// Whether this definite answer came after an earlier attempt of the same call whose answer
     /// was lost: then "already exists" may be that attempt's own work, and only then.
-    pub fn follows_a_lost_answer(&self) -> bool {
+    pub(crate) fn follows_a_lost_answer(&self) -> bool {
         matches!(self, Error::Api(api) if api.after_lost_answer)
     }
 
@@ -318,11 +318,6 @@ impl Error {
         self.kind_is(ErrorKind::Signature) || self.kind_is(ErrorKind::ClockSkew)
     }
 
-    /// `InvalidTimeStamp.*`
-    pub fn is_clock_skew(&self) -> bool {
-        self.kind_is(ErrorKind::ClockSkew)
-    }
-
     /// Unknown or disabled access key, or an invalid or expired security token.
     pub fn is_invalid_credentials(&self) -> bool {
         self.kind_is(ErrorKind::InvalidCredentials)
@@ -367,7 +362,7 @@ impl Error {
     /// How another attempt is bounded, if one may succeed: throttling (`Throttling*`,
     /// `ServiceUnavailable`) until the deadline; other transient failures (`InternalError`,
     /// HTTP 5xx, connection errors, per-attempt timeouts) by `max_retries` too.
-    pub fn retry_class(&self) -> Option<RetryClass> {
+    pub(crate) fn retry_class(&self) -> Option<RetryClass> {
         match self {
             Error::Api(e) => e.retry_class(),
             Error::Transport { .. } => Some(RetryClass::Transient),

@@ -41,7 +41,10 @@ fn classification_by_code() {
     assert!(api("Throttling.User", 400).is_throttling());
     assert!(api("Throttling", 400).is_throttling());
     assert!(api("SignatureDoesNotMatch", 400).is_signature_error());
-    assert!(api("InvalidTimeStamp.Expired", 400).is_clock_skew());
+    assert_eq!(
+        api("InvalidTimeStamp.Expired", 400).kind(),
+        Some(ErrorKind::ClockSkew)
+    );
     assert!(api("InvalidTimeStamp.Expired", 400).is_signature_error());
     assert!(api("NoPermission", 403).is_permission_denied());
     assert!(api("InvalidAccessKeyId.NotFound", 404).is_invalid_credentials());

@@ -104,7 +104,7 @@ impl std::fmt::Display for Principal {
 
 impl ListEntitiesForPolicyResponse {
     /// Every principal the policy is attached to.
-    pub fn principals(&self) -> Vec<Principal> {
+    pub(crate) fn principals(&self) -> Vec<Principal> {
         let roles = self
             .roles
             .iter()
@@ -207,7 +207,7 @@ impl Client {
             .await
     }
     /// `DetachPolicyFromRole`, `DetachPolicyFromUser` or `DetachPolicyFromGroup`.
-    pub async fn detach_policy_from(
+    pub(crate) async fn detach_policy_from(
         &self,
         policy_type: PolicyType,
         policy_name: &str,
