@@ -1,5 +1,5 @@
 //! The one retry mechanism every retrying caller uses (the API client and the ECS metadata
-//! client): a [`RetryPolicy`] (exponential backoff with full jitter, capped) and a [`Backoff`]
+//! client): a [`RetryPolicy`] (exponential backoff with full jitter, capped) and a `Backoff`
 //! that steps one call through it. Throttling (`Throttling*`, `ServiceUnavailable`) is retried
 //! until the operation's deadline, as the official `alicloud` provider does inside
 //! `resource.Retry(timeout)`: a busy account is no reason to fail an apply that still has time.

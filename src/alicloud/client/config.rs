@@ -81,7 +81,7 @@ pub struct ClientConfig {
     /// `connect_timeout + read_timeout` for the whole attempt, so a silent or trickling endpoint
     /// costs seconds per attempt (default 10 s, as Alibaba's SDKs).
     pub read_timeout: Duration,
-    /// The deadline of a call when the caller sets none (see [`Client::with_deadline`]).
+    /// The deadline of a call when the caller sets none (see [`Client::with_deadline`](super::Client::with_deadline)).
     pub operation_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,

@@ -93,7 +93,7 @@ enum TokenFailure {
 
 impl EcsMetadataProvider {
     /// A provider for `role_name`, talking to `endpoint` (normally
-    /// [`DEFAULT_ECS_METADATA_ENDPOINT`]) with its own HTTP client, which never uses a proxy
+    /// `DEFAULT_ECS_METADATA_ENDPOINT`) with its own HTTP client, which never uses a proxy
     /// (the answers carry credentials, and a proxy could hand back credentials of its choice)
     /// and never follows redirects.
     pub fn new(
