@@ -7,11 +7,14 @@ use reqwest::Url;
 
 use super::error::Error;
 
+/// The region used when none is configured: STS endpoints and `RegionId` follow it.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
 /// The default RAM endpoint (RAM is a global service).
-pub const DEFAULT_RAM_ENDPOINT: &str = "https://ram.aliyuncs.com";
+pub(crate) const DEFAULT_RAM_ENDPOINT: &str = "https://ram.aliyuncs.com";
 
 /// The default STS endpoint of a region.
-pub fn default_sts_endpoint(region: &str) -> String {
+pub(crate) fn default_sts_endpoint(region: &str) -> String {
     format!("https://sts.{region}.aliyuncs.com")
 }
 
@@ -67,11 +70,6 @@ impl Endpoint {
     /// The `host[:port]` the `Host` header carries.
     pub fn host(&self) -> &str {
         &self.host
-    }
-
-    /// Whether this endpoint uses plain http (only ever a loopback host).
-    pub fn is_plain_http(&self) -> bool {
-        self.url.scheme() == "http"
     }
 }
 
@@ -159,7 +157,7 @@ mod tests {
     fn https_is_accepted_and_bare_hosts_mean_https() {
         let e = Endpoint::parse("https://ram.aliyuncs.com").expect("https");
         assert_eq!(e.host(), "ram.aliyuncs.com");
-        assert!(!e.is_plain_http());
+        assert_eq!(e.url().scheme(), "https");
         let bare = Endpoint::parse("ram.vpc-proxy.aliyuncs.com").expect("bare host");
         assert_eq!(bare.url().scheme(), "https");
         assert_eq!(bare.to_string(), "https://ram.vpc-proxy.aliyuncs.com");

@@ -1,10 +1,14 @@
 //! The Alibaba Cloud client: request signing, credentials, the HTTP client with its retry
 //! policy, typed RAM and STS operations, and the error type they share.
 //!
-//! - [`signer`]: pure HMAC-SHA1 (RPC 1.0) and ACS3-HMAC-SHA256 (V3) signing.
-//! - [`credentials`]: the credential chain, ECS metadata, STS `AssumeRole`, caching.
-//! - [`client`]: [`Client`], endpoints, retries, response decoding.
-//! - [`ram`], [`sts`]: one typed async method per action.
+//! - [`signer`]: pure HMAC-SHA1 (RPC 1.0) and ACS3-HMAC-SHA256 (V3) signing, checked against
+//!   the known answers of Alibaba's SDK in `testdata/signing/`.
+//! - [`credentials`]: the credential chain, ECS metadata, STS `AssumeRole`, caching, and the
+//!   [`credentials::Env`] every reader of environment variables takes.
+//! - [`client`]: [`Client`]: configuration, signing an attempt, transport, proxies, decoding.
+//! - [`retry`]: the one retry policy and backoff, used by the client and the ECS metadata client.
+//! - [`endpoint`]: endpoint URLs and the defaults ([`endpoint::DEFAULT_REGION`]).
+//! - [`ram`] (roles, policies, attachments, tags), [`sts`]: one typed async method per action.
 //! - [`error`]: [`Error`], classified by Alibaba's error `Code`.
 
 pub mod client;

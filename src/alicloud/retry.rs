@@ -1,14 +1,16 @@
-//! The one retry policy every call uses: exponential backoff with full jitter, capped. Throttling
-//! (`Throttling*`, `ServiceUnavailable`) is retried until the operation's deadline, as the
-//! official `alicloud` provider does inside `resource.Retry(timeout)`: a busy account is no
-//! reason to fail an apply that still has time. Other transient failures (`InternalError`, HTTP
-//! 5xx, connection errors, per-attempt timeouts) are bounded by `max_retries` as well.
+//! The one retry mechanism every retrying caller uses (the API client and the ECS metadata
+//! client): a [`RetryPolicy`] (exponential backoff with full jitter, capped) and a `Backoff`
+//! that steps one call through it. Throttling (`Throttling*`, `ServiceUnavailable`) is retried
+//! until the operation's deadline, as the official `alicloud` provider does inside
+//! `resource.Retry(timeout)`: a busy account is no reason to fail an apply that still has time.
+//! Other transient failures (`InternalError`, HTTP 5xx, connection errors, per-attempt
+//! timeouts) are bounded by `max_retries` as well.
 
 use std::time::Duration;
 
 /// Why a failed attempt may be tried again, which decides what bounds the retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryClass {
+pub(crate) enum RetryClass {
     /// `Throttling*` or `ServiceUnavailable`: the service asks us to slow down. Retried until
     /// the deadline, whatever `max_retries` says.
     Throttled,
@@ -41,14 +43,9 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Whether a failed attempt number `attempt` (1-based) may be followed by another.
-    pub fn allows_retry_after(&self, attempt: u32) -> bool {
-        attempt <= self.max_retries
-    }
-
     /// Whether a failure of `class` may be retried when `transient_retries` retries of
     /// transient failures were made already. The deadline is checked separately.
-    pub fn allows(&self, class: RetryClass, transient_retries: u32) -> bool {
+    pub(crate) fn allows(&self, class: RetryClass, transient_retries: u32) -> bool {
         match class {
             RetryClass::Throttled => true,
             RetryClass::Transient => transient_retries < self.max_retries,
@@ -57,7 +54,7 @@ impl RetryPolicy {
 
     /// The upper bound of the sleep before retry number `retry` (1-based):
     /// `min(max_delay, base_delay * 2^(retry-1))`.
-    pub fn ceiling(&self, retry: u32) -> Duration {
+    pub(crate) fn ceiling(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(30);
         let factor = 1u32 << exponent;
         self.base_delay
@@ -67,7 +64,7 @@ impl RetryPolicy {
 
     /// The sleep before retry number `retry`, given a uniform `fraction` in `[0, 1)` (full
     /// jitter: anywhere between zero and the ceiling).
-    pub fn delay_with(&self, retry: u32, fraction: f64) -> Duration {
+    pub(crate) fn delay_with(&self, retry: u32, fraction: f64) -> Duration {
         let fraction = if fraction.is_finite() {
             fraction.clamp(0.0, 1.0)
         } else {
@@ -77,8 +74,46 @@ impl RetryPolicy {
     }
 
     /// The sleep before retry number `retry`, with a random jitter.
-    pub fn delay(&self, retry: u32) -> Duration {
+    pub(crate) fn delay(&self, retry: u32) -> Duration {
         self.delay_with(retry, rand::random::<f64>())
+    }
+}
+
+/// One call's way through a [`RetryPolicy`]: the attempts started, the transient retries
+/// spent, and the wait before the next attempt. Callers decide what a failure is and what a
+/// deadline means to them; the budget and the waits are decided here.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    policy: RetryPolicy,
+    attempts: u32,
+    transient_retries: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new(policy: RetryPolicy) -> Backoff {
+        Backoff {
+            policy,
+            attempts: 0,
+            transient_retries: 0,
+        }
+    }
+
+    /// Starts another attempt and returns its number (1-based).
+    pub(crate) fn start_attempt(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// After the current attempt failed in a way of `class`: the wait before the next attempt
+    /// (counted against the budget), or `None` when the policy allows no further retry.
+    pub(crate) fn retry(&mut self, class: RetryClass) -> Option<Duration> {
+        if !self.policy.allows(class, self.transient_retries) {
+            return None;
+        }
+        if class == RetryClass::Transient {
+            self.transient_retries += 1;
+        }
+        Some(self.policy.delay(self.attempts))
     }
 }
 
@@ -128,17 +163,49 @@ mod tests {
         }
     }
 
+    /// Whether a transient failure of attempt number `attempt` may be followed by another.
+    fn retried_after(policy: RetryPolicy, attempt: u32) -> bool {
+        let mut backoff = Backoff::new(policy);
+        let mut retried = false;
+        for _ in 0..attempt {
+            backoff.start_attempt();
+            retried = backoff.retry(RetryClass::Transient).is_some();
+        }
+        retried
+    }
+
     #[test]
     fn budget_counts_retries_not_attempts() {
         let p = policy();
-        assert!(p.allows_retry_after(1));
-        assert!(p.allows_retry_after(3));
-        assert!(!p.allows_retry_after(4));
+        assert!(retried_after(p, 1));
+        assert!(retried_after(p, 3));
+        assert!(!retried_after(p, 4));
         let none = RetryPolicy {
             max_retries: 0,
             ..policy()
         };
-        assert!(!none.allows_retry_after(1));
+        assert!(!retried_after(none, 1));
+    }
+
+    #[test]
+    fn backoff_waits_grow_with_the_attempt_and_throttling_spends_no_budget() {
+        let p = RetryPolicy {
+            max_retries: 1,
+            ..policy()
+        };
+        let mut backoff = Backoff::new(p);
+        for attempt in 1..=6 {
+            assert_eq!(backoff.start_attempt(), attempt);
+            let wait = backoff
+                .retry(RetryClass::Throttled)
+                .expect("throttling is retried");
+            assert!(wait <= p.ceiling(attempt));
+        }
+        backoff.start_attempt();
+        assert!(backoff.retry(RetryClass::Transient).is_some());
+        backoff.start_attempt();
+        assert!(backoff.retry(RetryClass::Transient).is_none());
+        assert!(backoff.retry(RetryClass::Throttled).is_some());
     }
 
     #[test]

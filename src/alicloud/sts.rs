@@ -73,7 +73,7 @@ impl StsCredentials {
 }
 
 /// Parses an ISO 8601 / RFC 3339 expiry such as `2015-04-09T11:52:19Z`.
-pub fn parse_expiration(text: &str) -> Result<OffsetDateTime, Error> {
+pub(crate) fn parse_expiration(text: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
         .map_err(|_| Error::Credentials(format!("cannot parse the credential expiry {text:?}")))
 }

@@ -35,19 +35,8 @@ pub enum HandshakeError {
     NoFreePort { min: u16, max: u16 },
 }
 
-/// Environment access, injectable so the rules are unit-testable.
-pub trait Env {
-    fn var(&self, name: &str) -> Option<String>;
-}
-
-/// The process environment.
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-}
+/// Environment access, injectable so the rules are unit-testable: the crate's one `Env`.
+pub use crate::alicloud::credentials::{Env, ProcessEnv};
 
 /// Refuses to run unless Terraform started us and asked for a protocol we speak.
 pub fn check_launched_by_terraform(env: &dyn Env) -> Result<(), HandshakeError> {
@@ -119,35 +108,26 @@ pub fn reattach_value(provider_address: &str, addr: SocketAddr, pid: u32) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    struct MapEnv(HashMap<&'static str, &'static str>);
-    impl Env for MapEnv {
-        fn var(&self, name: &str) -> Option<String> {
-            self.0.get(name).map(|v| v.to_string())
-        }
-    }
+    use crate::alicloud::credentials::MapEnv;
 
     #[test]
     fn refuses_without_the_cookie() {
-        let env = MapEnv(HashMap::new());
+        let env = MapEnv::new();
         let err = check_launched_by_terraform(&env).unwrap_err();
         assert!(err.to_string().contains("This binary is a plugin"));
-        let wrong = MapEnv(HashMap::from([(MAGIC_COOKIE_KEY, "nope")]));
+        let wrong = MapEnv::new().with(MAGIC_COOKIE_KEY, "nope");
         assert!(check_launched_by_terraform(&wrong).is_err());
     }
 
     #[test]
     fn accepts_the_cookie_and_protocol_six() {
-        let env = MapEnv(HashMap::from([
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "5,6"),
-        ]));
+        let env = MapEnv::new()
+            .with(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .with("PLUGIN_PROTOCOL_VERSIONS", "5,6");
         assert!(check_launched_by_terraform(&env).is_ok());
-        let old = MapEnv(HashMap::from([
-            (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
-            ("PLUGIN_PROTOCOL_VERSIONS", "5"),
-        ]));
+        let old = MapEnv::new()
+            .with(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .with("PLUGIN_PROTOCOL_VERSIONS", "5");
         assert!(matches!(
             check_launched_by_terraform(&old),
             Err(HandshakeError::UnsupportedProtocol(_))
@@ -156,13 +136,12 @@ mod tests {
 
     #[test]
     fn reads_the_port_range() {
-        let env = MapEnv(HashMap::from([
-            ("PLUGIN_MIN_PORT", "10000"),
-            ("PLUGIN_MAX_PORT", "25000"),
-        ]));
+        let env = MapEnv::new()
+            .with("PLUGIN_MIN_PORT", "10000")
+            .with("PLUGIN_MAX_PORT", "25000");
         assert_eq!(port_range(&env).unwrap(), (10000, 25000));
-        assert_eq!(port_range(&MapEnv(HashMap::new())).unwrap(), (0, 0));
-        let bad = MapEnv(HashMap::from([("PLUGIN_MIN_PORT", "ten")]));
+        assert_eq!(port_range(&MapEnv::new()).unwrap(), (0, 0));
+        let bad = MapEnv::new().with("PLUGIN_MIN_PORT", "ten");
         assert!(port_range(&bad)
             .unwrap_err()
             .to_string()

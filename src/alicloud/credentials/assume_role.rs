@@ -9,9 +9,9 @@ use crate::alicloud::error::Error;
 use crate::alicloud::sts::AssumeRoleRequest;
 
 /// The session name used when none is configured.
-pub const DEFAULT_SESSION_NAME: &str = "terraform-provider-alicr";
+pub(crate) const DEFAULT_SESSION_NAME: &str = "terraform-provider-alicr";
 /// The session lifetime used when none is configured, in seconds.
-pub const DEFAULT_SESSION_SECONDS: u64 = 3600;
+pub(crate) const DEFAULT_SESSION_SECONDS: u64 = 3600;
 
 /// What to assume.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct AssumeRoleParams {
 
 /// Calls `AssumeRole` through a client signing with the base credentials.
 #[derive(Debug, Clone)]
-pub struct AssumeRoleProvider {
+pub(crate) struct AssumeRoleProvider {
     client: Client,
     params: AssumeRoleParams,
 }

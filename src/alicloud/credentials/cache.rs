@@ -34,7 +34,7 @@ struct Cached {
 }
 
 /// Caches what a [`Fetch`] returns and refreshes it before it expires.
-pub struct CachingProvider<F> {
+pub(crate) struct CachingProvider<F> {
     fetcher: F,
     state: Mutex<Option<Cached>>,
     clock: Clock,
@@ -59,7 +59,8 @@ impl<F: Fetch> CachingProvider<F> {
     }
 
     /// Uses another clock (for tests).
-    pub fn with_clock(
+    #[cfg(test)]
+    pub(crate) fn with_clock(
         mut self,
         clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
     ) -> Self {
@@ -70,7 +71,10 @@ impl<F: Fetch> CachingProvider<F> {
 
 /// When credentials fetched at `fetched_at` should be replaced: `min(5 min, half their
 /// lifetime)` before they expire. Credentials without an expiry never need refreshing.
-pub fn refresh_at(credentials: &Credentials, fetched_at: OffsetDateTime) -> Option<OffsetDateTime> {
+pub(crate) fn refresh_at(
+    credentials: &Credentials,
+    fetched_at: OffsetDateTime,
+) -> Option<OffsetDateTime> {
     let expiration = credentials.expiration?;
     let lifetime = (expiration - fetched_at).max(time::Duration::ZERO);
     let cap = time::Duration::seconds(REFRESH_MARGIN.as_secs() as i64);

@@ -15,23 +15,24 @@ use super::{Credentials, Env, Fetch, Secret};
 use crate::alicloud::client::{human_bytes, read_capped};
 use crate::alicloud::error::Error;
 use crate::alicloud::lenient;
-use crate::alicloud::retry::RetryPolicy;
+use crate::alicloud::retry::{Backoff, RetryClass, RetryPolicy};
 use crate::alicloud::signer::percent_encode;
 use crate::alicloud::sts::parse_expiration;
 
 /// Where the ECS metadata service listens.
-pub const DEFAULT_ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
+pub(crate) const DEFAULT_ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
 /// The environment variable that forbids IMDSv1 when it is `true`, as in Alibaba's SDKs.
-pub const IMDSV1_DISABLED_ENV: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
+pub(crate) const IMDSV1_DISABLED_ENV: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
 /// The largest metadata answer we accept: a credentials document is well under 2 KiB.
-pub const MAX_METADATA_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_METADATA_BYTES: usize = 64 * 1024;
 const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 const TOKEN_TTL_SECONDS: u32 = 21600;
-const ATTEMPTS: u32 = 3;
+/// Retries after the first attempt: three attempts in all.
+const RETRIES: u32 = 2;
 
 /// Whether `env` forbids IMDSv1 (`ALIBABA_CLOUD_IMDSV1_DISABLED=true`, any case).
-pub fn imdsv1_disabled_in(env: &dyn Env) -> bool {
+pub(crate) fn imdsv1_disabled_in(env: &dyn Env) -> bool {
     env.var(IMDSV1_DISABLED_ENV)
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
@@ -92,7 +93,7 @@ enum TokenFailure {
 
 impl EcsMetadataProvider {
     /// A provider for `role_name`, talking to `endpoint` (normally
-    /// [`DEFAULT_ECS_METADATA_ENDPOINT`]) with its own HTTP client, which never uses a proxy
+    /// `DEFAULT_ECS_METADATA_ENDPOINT`) with its own HTTP client, which never uses a proxy
     /// (the answers carry credentials, and a proxy could hand back credentials of its choice)
     /// and never follows redirects.
     pub fn new(
@@ -278,17 +279,26 @@ fn describe_reqwest(err: &reqwest::Error) -> String {
 #[async_trait]
 impl Fetch for EcsMetadataProvider {
     async fn fetch(&self) -> Result<Credentials, Error> {
-        let policy = RetryPolicy::default();
-        let mut attempt = 0;
+        let mut backoff = Backoff::new(RetryPolicy {
+            max_retries: RETRIES,
+            ..RetryPolicy::default()
+        });
         loop {
-            attempt += 1;
-            match self.fetch_once().await {
+            let attempt = backoff.start_attempt();
+            let (err, retryable) = match self.fetch_once().await {
                 Ok(c) => return Ok(c),
-                Err((err, retryable)) if retryable && attempt < ATTEMPTS => {
+                Err(failure) => failure,
+            };
+            // Every retryable failure here is transient: the budget bounds them all.
+            match retryable
+                .then(|| backoff.retry(RetryClass::Transient))
+                .flatten()
+            {
+                Some(delay) => {
                     debug!(attempt, error = %err, "retrying the ECS metadata service");
-                    tokio::time::sleep(policy.delay(attempt)).await;
+                    tokio::time::sleep(delay).await;
                 }
-                Err((err, _)) => return Err(err),
+                None => return Err(err),
             }
         }
     }

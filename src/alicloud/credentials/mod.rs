@@ -6,6 +6,7 @@ mod assume_role;
 mod cache;
 mod chain;
 mod ecs;
+mod env;
 mod profile;
 
 use std::fmt;
@@ -15,19 +16,18 @@ use time::OffsetDateTime;
 
 use super::error::Error;
 
-pub use assume_role::{
-    AssumeRoleParams, AssumeRoleProvider, DEFAULT_SESSION_NAME, DEFAULT_SESSION_SECONDS,
-};
-pub use cache::{refresh_at, CachingProvider, Fetch, REFRESH_MARGIN};
-pub use chain::{
-    build_provider, connect, resolve, AssumeRoleConfig, CredentialConfig, CredentialSource, Env,
-    MapEnv, ProcessEnv, Resolved, DEFAULT_REGION,
-};
-pub use ecs::{
-    imdsv1_disabled_in, EcsMetadataOptions, EcsMetadataProvider, DEFAULT_ECS_METADATA_ENDPOINT,
-    IMDSV1_DISABLED_ENV, MAX_METADATA_BYTES,
-};
-pub use profile::{CliConfig, CliProfile, ProfileMode};
+pub use super::endpoint::DEFAULT_REGION;
+pub use cache::{Fetch, REFRESH_MARGIN};
+pub use chain::{connect, resolve, AssumeRoleConfig, CredentialConfig, Resolved};
+pub use ecs::{EcsMetadataOptions, EcsMetadataProvider};
+pub use env::{Env, MapEnv, ProcessEnv};
+
+pub use assume_role::AssumeRoleParams;
+pub use chain::CredentialSource;
+
+pub(crate) use assume_role::AssumeRoleProvider;
+pub(crate) use cache::CachingProvider;
+pub(crate) use ecs::{imdsv1_disabled_in, DEFAULT_ECS_METADATA_ENDPOINT};
 
 /// A string that must never be shown: `Debug` prints `<redacted>` and there is no `Display`.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -93,7 +93,8 @@ impl Credentials {
     }
 
     /// Sets the expiry of temporary credentials.
-    pub fn with_expiration(mut self, expiration: Option<OffsetDateTime>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_expiration(mut self, expiration: Option<OffsetDateTime>) -> Self {
         self.expiration = expiration;
         self
     }
@@ -166,7 +167,7 @@ impl CredentialProvider for StaticProvider {
 
 /// A provider that has nothing; every call fails with the given explanation.
 #[derive(Debug, Clone)]
-pub struct NoCredentials(pub String);
+pub(crate) struct NoCredentials(pub String);
 
 #[async_trait]
 impl CredentialProvider for NoCredentials {

@@ -14,7 +14,7 @@ use crate::alicloud::lenient;
 
 /// The largest credentials file we read. A real one is a few kilobytes; anything bigger is the
 /// wrong file (or `/dev/zero`), and reading it whole would only cost memory.
-pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Why a credentials file could not be read.
 #[derive(Debug)]
@@ -93,7 +93,7 @@ pub(crate) fn exposed_mode(_metadata: &std::fs::Metadata) -> Option<u32> {
 /// The parsed configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct CliConfig {
+pub(crate) struct CliConfig {
     /// The profile the CLI uses when none is named.
     #[serde(deserialize_with = "lenient::string")]
     pub current: String,
@@ -105,7 +105,7 @@ pub struct CliConfig {
 /// One profile. `Debug` redacts the secret and the token.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
-pub struct CliProfile {
+pub(crate) struct CliProfile {
     /// The profile's name.
     #[serde(deserialize_with = "lenient::string")]
     pub name: String,
@@ -147,7 +147,7 @@ pub struct CliProfile {
 
 /// What a profile asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileMode {
+pub(crate) enum ProfileMode {
     /// Long-lived access key.
     Ak,
     /// Access key with an STS token.
@@ -198,7 +198,7 @@ impl CliConfig {
 
     /// Parses either format: JSON (the aliyun CLI's) when the text starts with `{`, otherwise
     /// the SDKs' INI credentials file.
-    pub fn parse_any(text: &str, path: &str) -> Result<CliConfig, Error> {
+    pub(crate) fn parse_any(text: &str, path: &str) -> Result<CliConfig, Error> {
         if text.trim_start().starts_with('{') {
             CliConfig::parse(text, path)
         } else {
@@ -208,7 +208,7 @@ impl CliConfig {
 
     /// Parses the INI credentials file (`[name]` sections of `key = value` lines; sections
     /// with `enable = false` are left out).
-    pub fn parse_ini(text: &str, path: &str) -> Result<CliConfig, Error> {
+    pub(crate) fn parse_ini(text: &str, path: &str) -> Result<CliConfig, Error> {
         let mut sections: Vec<(String, Vec<(String, String)>)> = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = strip_ini_comment(raw).trim();
