@@ -1,5 +1,5 @@
 //! The `alicr_custom_oss_role` data source: schema, typed model, validation, and the read that
-//! looks an existing role and its policy up in RAM (through the resource's import lookup).
+//! looks an existing role and its policy up in RAM (through the lookup the resource's import uses).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,12 +8,46 @@ use crate::plugin::diagnostics::{AttributePath, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Presence, Schema};
 use crate::plugin::typed::{ObjectBuilder, ObjectReader};
 use crate::plugin::value::{Tri, Type, Value};
-use crate::provider::resource::RoleModel;
-use crate::provider::{errors, lifecycle, validation};
+use crate::provider::registry::{self, Model};
+use crate::provider::role::lookup::{lookup, lookup_failed, Attachment, Purpose};
+use crate::provider::role::{self, RoleModel};
+use crate::provider::validation;
 
-pub const TYPE_NAME: &str = "alicr_custom_oss_role";
+pub(crate) const TYPE_NAME: &str = "alicr_custom_oss_role";
 
-pub fn schema() -> Schema {
+/// The data source as the registry knows it.
+pub(crate) struct CustomOssRoleData;
+
+#[async_trait::async_trait]
+impl registry::DataSource for CustomOssRoleData {
+    type Model = DataSourceModel;
+
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &DataSourceModel) -> Diagnostics {
+        config.validate()
+    }
+
+    fn time_limit(&self) -> std::time::Duration {
+        role::DEFAULT_READ_TIMEOUT
+    }
+
+    async fn read(
+        &self,
+        client: &Client,
+        config: &DataSourceModel,
+    ) -> Result<(DataSourceModel, Diagnostics), Diagnostics> {
+        read(client, config).await
+    }
+}
+
+pub(crate) fn schema() -> Schema {
     use Presence::{Computed, OptionalComputed, Required};
     let s = || Type::String;
     Schema {
@@ -43,25 +77,25 @@ pub fn schema() -> Schema {
 
 /// One `data "alicr_custom_oss_role"`, as configured or as read.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct DataSourceModel {
-    pub role_name: Tri<String>,
-    pub policy_name: Tri<String>,
-    pub id: Tri<String>,
-    pub bucket_names: Tri<BTreeSet<String>>,
-    pub description: Tri<String>,
-    pub max_session_duration: Tri<i64>,
-    pub policy_description: Tri<String>,
-    pub tags: Tri<BTreeMap<String, String>>,
-    pub arn: Tri<String>,
-    pub role_id: Tri<String>,
-    pub create_date: Tri<String>,
-    pub policy_document: Tri<String>,
-    pub assume_role_policy_document: Tri<String>,
-    pub policy_version: Tri<String>,
+pub(crate) struct DataSourceModel {
+    pub(crate) role_name: Tri<String>,
+    pub(crate) policy_name: Tri<String>,
+    pub(crate) id: Tri<String>,
+    pub(crate) bucket_names: Tri<BTreeSet<String>>,
+    pub(crate) description: Tri<String>,
+    pub(crate) max_session_duration: Tri<i64>,
+    pub(crate) policy_description: Tri<String>,
+    pub(crate) tags: Tri<BTreeMap<String, String>>,
+    pub(crate) arn: Tri<String>,
+    pub(crate) role_id: Tri<String>,
+    pub(crate) create_date: Tri<String>,
+    pub(crate) policy_document: Tri<String>,
+    pub(crate) assume_role_policy_document: Tri<String>,
+    pub(crate) policy_version: Tri<String>,
 }
 
 impl DataSourceModel {
-    pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+    pub(crate) fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         let mut r = ObjectReader::new(value, AttributePath::default());
         let model = DataSourceModel {
             role_name: r.get("role_name"),
@@ -87,7 +121,7 @@ impl DataSourceModel {
         }
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         ObjectBuilder::new()
             .set("role_name", self.role_name.clone())
             .set("policy_name", self.policy_name.clone())
@@ -110,7 +144,7 @@ impl DataSourceModel {
     }
 
     /// Checks the known names; unknown ones are checked when Terraform reads the data source.
-    pub fn validate(&self) -> Diagnostics {
+    pub(crate) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let mut check = |name: &str, result: Result<(), String>| {
             if let Err(rule) = result {
@@ -171,24 +205,34 @@ impl DataSourceModel {
     }
 }
 
+impl Model for DataSourceModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        DataSourceModel::from_value(value)
+    }
+
+    fn to_value(&self) -> Value {
+        DataSourceModel::to_value(self)
+    }
+}
+
 /// Reads the role and its policy from RAM with the import lookup: `GetRole`, `GetPolicy` and
 /// `ListPoliciesForRole` concurrently (one more `GetPolicy` when the policy had to be
 /// discovered), then both objects' tags.
 /// Reads the role; the diagnostics that come with a result are warnings.
-pub async fn read(
+async fn read(
     client: &Client,
     config: &DataSourceModel,
 ) -> Result<(DataSourceModel, Diagnostics), Diagnostics> {
     let (role_name, policy_name) = config.lookup_names()?;
-    let found = lifecycle::lookup(
+    let found = lookup(
         client,
         &role_name,
         policy_name.as_deref(),
-        lifecycle::Attachment::Required,
+        Attachment::Required,
     )
     .await
     .map(|found| config.with_found(found))
-    .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))?;
+    .map_err(|e| lookup_failed(e, Purpose::DataSource))?;
     let warnings = not_a_template_warning(&found);
     Ok((found, warnings))
 }

@@ -1,23 +1,125 @@
-//! The `alicr_custom_oss_role` resource: schema, typed model, validation and planning.
-//! (Apply, read and import talk to RAM; they live in `resource_ops`.)
+//! The `alicr_custom_oss_role` resource, in the order of its lifecycle: this file holds its
+//! metadata, schema and typed model, and registers the operations that live beside it
+//! ([`plan`], [`create`], [`read`], [`update`], [`delete`], [`import`]). The private state those
+//! operations keep is in [`snapshot`]; the lookup of an existing role that import and the data
+//! source share is in [`lookup`].
+
+mod create;
+mod delete;
+mod import;
+pub(crate) mod lookup;
+mod plan;
+mod read;
+mod snapshot;
+mod update;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
+use crate::alicloud::Client;
 use crate::plugin::diagnostics::{AttributePath, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Presence, Schema};
 use crate::plugin::typed::{ObjectBuilder, ObjectReader};
 use crate::plugin::value::{Tri, Type, Value};
 use crate::policy;
+use crate::provider::registry::{self, Model, Operation, Outcome, Plan, Refreshed};
 use crate::provider::validation;
+use snapshot::AttachmentSnapshot;
 
 pub const TYPE_NAME: &str = "alicr_custom_oss_role";
-pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
+pub(crate) const DEFAULT_MAX_SESSION_DURATION: i64 = 3600;
 /// How long create, update and delete may take when `timeouts` doesn't say.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// How long a read (refresh, import, the data source) may take when `timeouts` doesn't say:
 /// short enough that a silent endpoint does not hold `terraform plan` for long.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+
+/// The resource as the registry knows it.
+pub(crate) struct CustomOssRole;
+
+#[async_trait::async_trait]
+impl registry::Resource for CustomOssRole {
+    type Model = RoleModel;
+
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &RoleModel, raw: &Value) -> Diagnostics {
+        let mut diags = config.validate();
+        diags.extend(plan::validate_partial_buckets(raw));
+        diags
+    }
+
+    fn plan(
+        &self,
+        prior: Option<&RoleModel>,
+        proposed: &RoleModel,
+        config: &RoleModel,
+    ) -> Plan<RoleModel> {
+        plan::plan(prior, proposed, config)
+    }
+
+    fn time_limit(&self, state: Option<&RoleModel>, operation: Operation) -> Duration {
+        state.map_or(default_timeout(operation), |model| model.timeout(operation))
+    }
+
+    fn import_time_limit(&self) -> Duration {
+        DEFAULT_READ_TIMEOUT
+    }
+
+    async fn create(
+        &self,
+        client: &Client,
+        planned: &RoleModel,
+        stop: &CancellationToken,
+    ) -> Outcome<RoleModel> {
+        create::create(client, planned, stop).await
+    }
+
+    async fn read(
+        &self,
+        client: &Client,
+        prior: &RoleModel,
+    ) -> Result<Refreshed<RoleModel>, Diagnostics> {
+        let found = read::read(client, prior).await?;
+        Ok(found.map(|(state, snapshot)| (state, Some(snapshot.encode()))))
+    }
+
+    async fn update(
+        &self,
+        client: &Client,
+        prior: &RoleModel,
+        planned: &RoleModel,
+        private: &[u8],
+    ) -> Outcome<RoleModel> {
+        let snapshot = AttachmentSnapshot::decode(private);
+        update::update(client, prior, planned, snapshot).await
+    }
+
+    async fn delete(&self, client: &Client, prior: &RoleModel, private: &[u8]) -> Diagnostics {
+        let snapshot = AttachmentSnapshot::decode(private);
+        delete::delete(client, prior, snapshot.as_ref()).await
+    }
+
+    async fn import(&self, client: &Client, id: &str) -> Result<RoleModel, Diagnostics> {
+        import::import(client, id).await
+    }
+}
+
+/// The time limit when `timeouts` does not set one.
+fn default_timeout(operation: Operation) -> Duration {
+    match operation {
+        Operation::Read => DEFAULT_READ_TIMEOUT,
+        _ => DEFAULT_TIMEOUT,
+    }
+}
 
 pub fn schema() -> Schema {
     use Presence::{Computed, Optional, OptionalComputed, Required};
@@ -68,34 +170,6 @@ pub struct Timeouts {
     pub update: Tri<String>,
     pub delete: Tri<String>,
     pub read: Tri<String>,
-}
-
-/// Which operation a time limit is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    Create,
-    Update,
-    Delete,
-    Read,
-}
-
-impl Operation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Update => "update",
-            Operation::Delete => "delete",
-            Operation::Read => "read",
-        }
-    }
-
-    /// The time limit when `timeouts` does not set one.
-    pub fn default_timeout(self) -> Duration {
-        match self {
-            Operation::Read => DEFAULT_READ_TIMEOUT,
-            _ => DEFAULT_TIMEOUT,
-        }
-    }
 }
 
 /// One `alicr_custom_oss_role`, as configured, planned or stored.
@@ -166,7 +240,7 @@ impl RoleModel {
     }
 
     /// The time limit for `operation`: configured, else its default.
-    pub fn timeout(&self, operation: Operation) -> Duration {
+    pub(crate) fn timeout(&self, operation: Operation) -> Duration {
         let configured = self.timeouts.as_ref().and_then(|t| match operation {
             Operation::Create => t.create.as_known(),
             Operation::Update => t.update.as_known(),
@@ -175,7 +249,7 @@ impl RoleModel {
         });
         configured
             .and_then(|text| validation::parse_duration(text).ok())
-            .unwrap_or(operation.default_timeout())
+            .unwrap_or(default_timeout(operation))
     }
 
     fn timeouts_value(&self) -> Value {
@@ -194,7 +268,7 @@ impl RoleModel {
         Value::List(items)
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         ObjectBuilder::new()
             .set("bucket_names", self.bucket_names.clone())
             .set("role_name", self.role_name.clone())
@@ -218,17 +292,8 @@ impl RoleModel {
             .build()
     }
 
-    /// The role name, after defaults.
-    pub fn role_name_or_default(&self) -> Option<String> {
-        match &self.role_name {
-            Tri::Known(name) => Some(name.clone()),
-            Tri::Null => Some(policy::DEFAULT_ROLE_NAME.to_string()),
-            Tri::Unknown => None,
-        }
-    }
-
     /// Checks every known configured value; unknown values are checked once they are known.
-    pub fn validate(&self) -> Diagnostics {
+    pub(crate) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let root = AttributePath::root;
         if let Tri::Known(buckets) = &self.bucket_names {
@@ -309,298 +374,12 @@ impl RoleModel {
     }
 }
 
-/// Checks what is known of a set of bucket names that still has unknown elements: each known
-/// name, and the policy length (unknown names can only add to it, so the known ones already too
-/// long are an error now rather than at apply).
-pub fn validate_partial_buckets(config: &Value) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let Some(Value::Set(items) | Value::List(items)) = config.get_attr("bucket_names") else {
-        return diags;
-    };
-    let known: BTreeSet<String> = items
-        .iter()
-        .filter_map(|item| item.as_str().map(str::to_string))
-        .collect();
-    if known.len() == items.len() {
-        // Wholly known: `RoleModel::validate` checks it.
-        return diags;
-    }
-    let root = AttributePath::root;
-    for bucket in &known {
-        if let Err(rule) = validation::validate_bucket_name(bucket) {
-            diags.error_at(
-                root("bucket_names"),
-                "Invalid bucket_names",
-                format!("bucket_names: {rule}"),
-            );
-        }
-    }
-    if let Err(too_long) = policy::check_policy_length(&known) {
-        diags.error_at(
-            root("bucket_names"),
-            "Policy document too long",
-            format!("bucket_names (the names known so far): {too_long}"),
-        );
-    }
-    diags
-}
-
-/// The outcome of planning: the planned state and the attributes whose change forces replacement.
-pub struct Plan {
-    pub planned: RoleModel,
-    pub requires_replace: Vec<AttributePath>,
-}
-
-/// Plans a create (no prior state) or an update (prior state), filling defaults and every
-/// computed value that can be known before apply, so the plan shows both documents.
-///
-/// A default applies whenever the configuration leaves the argument out, not only when the
-/// prior state has no value: an argument with a documented default is managed at that default,
-/// so a change made outside Terraform shows in the plan.
-pub fn plan(prior: Option<&RoleModel>, proposed: &RoleModel, config: &RoleModel) -> Plan {
-    let mut planned = proposed.clone();
-    default_unless_configured(&mut planned.role_name, &config.role_name, || {
-        policy::DEFAULT_ROLE_NAME.to_string()
-    });
-    default_unless_configured(&mut planned.policy_name, &config.policy_name, || {
-        policy::DEFAULT_POLICY_NAME.to_string()
-    });
-    default_unless_configured(
-        &mut planned.max_session_duration,
-        &config.max_session_duration,
-        || DEFAULT_MAX_SESSION_DURATION,
-    );
-    default_unless_configured(
-        &mut planned.force_detach_policies,
-        &config.force_detach_policies,
-        || false,
-    );
-    planned.id = planned.role_name.clone();
-
-    planned.policy_document = match &planned.bucket_names {
-        Tri::Known(buckets) => Tri::Known(policy::render_policy(buckets)),
-        _ => Tri::Unknown,
-    };
-    planned.assume_role_policy_document = Tri::Known(policy::render_trust_policy());
-
-    let Some(prior) = prior else {
-        for computed in [
-            &mut planned.arn,
-            &mut planned.role_id,
-            &mut planned.create_date,
-        ] {
-            *computed = Tri::Unknown;
-        }
-        planned.policy_version = Tri::Unknown;
-        return Plan {
-            planned,
-            requires_replace: Vec::new(),
-        };
-    };
-
-    // Documents that mean the same as what RAM holds keep RAM's bytes, so reformatting on
-    // RAM's side never shows as a change.
-    keep_if_equivalent(&mut planned.policy_document, &prior.policy_document);
-    keep_if_equivalent(
-        &mut planned.assume_role_policy_document,
-        &prior.assume_role_policy_document,
-    );
-    let replaces_role = !same_role_name(&planned.role_name, &prior.role_name);
-    // A role deleted outside Terraform (its policy kept) comes back with new identifiers.
-    let recreates_role = replaces_role || (prior.role_id.is_null() && prior.arn.is_null());
-    for (computed, prior_value) in [
-        (&mut planned.arn, &prior.arn),
-        (&mut planned.role_id, &prior.role_id),
-        (&mut planned.create_date, &prior.create_date),
-    ] {
-        *computed = if recreates_role {
-            Tri::Unknown
-        } else {
-            prior_value.clone()
-        };
-    }
-    planned.policy_version = if planned.policy_document == prior.policy_document
-        && planned.policy_name == prior.policy_name
-    {
-        prior.policy_version.clone()
-    } else {
-        Tri::Unknown
-    };
-    let requires_replace = ["role_name", "policy_name"]
-        .into_iter()
-        .filter(|name| match *name {
-            "role_name" => replaces_role,
-            _ => planned.policy_name != prior.policy_name,
-        })
-        .map(AttributePath::root)
-        .collect();
-    Plan {
-        planned,
-        requires_replace,
-    }
-}
-
-/// RAM's role names are case-insensitive: `Role` and `role` are one role, so a change of case
-/// is an in-place update of the recorded spelling, not a replacement. (Policy names are not.)
-fn same_role_name(a: &Tri<String>, b: &Tri<String>) -> bool {
-    match (a, b) {
-        (Tri::Known(a), Tri::Known(b)) => a.eq_ignore_ascii_case(b),
-        (a, b) => a == b,
-    }
-}
-
-fn default_unless_configured<T, C>(
-    value: &mut Tri<T>,
-    configured: &Tri<C>,
-    default: impl FnOnce() -> T,
-) {
-    if configured.is_null() {
-        *value = Tri::Known(default());
-    }
-}
-
-fn keep_if_equivalent(planned: &mut Tri<String>, prior: &Tri<String>) {
-    if let (Tri::Known(new), Tri::Known(old)) = (&*planned, prior) {
-        if policy::documents_equivalent(new, old) {
-            *planned = prior.clone();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Plans with the proposed state standing in for the configuration.
-    fn plan_from(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan {
-        plan(prior, proposed, proposed)
+impl Model for RoleModel {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+        RoleModel::from_value(value)
     }
 
-    #[test]
-    fn defaults_apply_whenever_the_configuration_leaves_them_out() {
-        let mut prior = plan_from(None, &configured(&["bucket-a"])).planned;
-        prior.max_session_duration = Tri::Known(43200);
-        // Terraform proposes the prior value for an optional+computed argument left out.
-        let planned = plan(Some(&prior), &prior, &configured(&["bucket-a"])).planned;
-        assert_eq!(planned.max_session_duration, Tri::Known(3600));
-        let mut set = configured(&["bucket-a"]);
-        set.max_session_duration = Tri::Known(43200);
-        let planned = plan(Some(&prior), &prior, &set).planned;
-        assert_eq!(planned.max_session_duration, Tri::Known(43200));
-    }
-
-    #[test]
-    fn partially_known_bucket_sets_are_checked_as_far_as_known() {
-        let config = |items: Vec<Value>| Value::object([("bucket_names", Value::Set(items))]);
-        let good = config(vec![Value::Unknown, Value::String("known-bucket".into())]);
-        assert!(validate_partial_buckets(&good).is_empty());
-        let bad = config(vec![Value::Unknown, Value::String("Bad_Name".into())]);
-        assert!(validate_partial_buckets(&bad).has_errors());
-        let mut long: Vec<Value> = (0..17)
-            .map(|i| Value::String(format!("{i:02}{}", "b".repeat(61))))
-            .collect();
-        long.push(Value::Unknown);
-        let diags = validate_partial_buckets(&config(long));
-        assert!(diags.iter().any(|d| d.detail.contains("6,144")));
-    }
-
-    #[test]
-    fn long_bucket_sets_fail_validation_on_bucket_names() {
-        let names: Vec<String> = (0..17)
-            .map(|i| format!("{i:02}{}", "b".repeat(61)))
-            .collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let diags = configured(&refs).validate();
-        let too_long: Vec<_> = diags
-            .iter()
-            .filter(|d| d.summary == "Policy document too long")
-            .collect();
-        assert_eq!(too_long.len(), 1);
-        assert_eq!(too_long[0].path, Some(AttributePath::root("bucket_names")));
-    }
-
-    fn configured(buckets: &[&str]) -> RoleModel {
-        RoleModel {
-            bucket_names: Tri::Known(buckets.iter().map(|b| b.to_string()).collect()),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn create_plan_fills_defaults_and_both_documents() {
-        let plan = plan_from(None, &configured(&["bucket-b", "bucket-a"]));
-        let p = &plan.planned;
-        assert_eq!(p.role_name, Tri::Known(policy::DEFAULT_ROLE_NAME.into()));
-        assert_eq!(p.id, p.role_name);
-        assert_eq!(
-            p.policy_name,
-            Tri::Known(policy::DEFAULT_POLICY_NAME.into())
-        );
-        assert_eq!(p.max_session_duration, Tri::Known(3600));
-        assert_eq!(p.force_detach_policies, Tri::Known(false));
-        let Tri::Known(doc) = &p.policy_document else {
-            panic!("policy not rendered")
-        };
-        assert!(doc.contains("acs:oss:*:*:bucket-a/*"));
-        assert!(p.assume_role_policy_document.is_known());
-        assert_eq!(p.arn, Tri::Unknown);
-        assert!(plan.requires_replace.is_empty());
-    }
-
-    #[test]
-    fn unknown_buckets_leave_the_policy_unknown() {
-        let model = RoleModel {
-            bucket_names: Tri::Unknown,
-            ..Default::default()
-        };
-        assert_eq!(
-            plan_from(None, &model).planned.policy_document,
-            Tri::Unknown
-        );
-    }
-
-    #[test]
-    fn update_keeps_ids_and_replaces_on_rename() {
-        let created = {
-            let mut p = plan_from(None, &configured(&["bucket-a"])).planned;
-            p.arn = Tri::Known("acs:ram::1:role/x".into());
-            p.role_id = Tri::Known("1".into());
-            p.create_date = Tri::Known("2026-01-01T00:00:00Z".into());
-            p.policy_version = Tri::Known("v1".into());
-            p
-        };
-        let mut proposed = created.clone();
-        proposed.bucket_names = Tri::Known(["bucket-a".into(), "bucket-c".into()].into());
-        let update = plan_from(Some(&created), &proposed);
-        assert_eq!(update.planned.arn, created.arn);
-        assert_eq!(update.planned.policy_version, Tri::Unknown);
-        assert!(update.requires_replace.is_empty());
-
-        let same = plan_from(Some(&created), &created.clone());
-        assert_eq!(same.planned, created);
-
-        let mut renamed = created.clone();
-        renamed.role_name = Tri::Known("Other".into());
-        let replace = plan_from(Some(&created), &renamed);
-        assert_eq!(
-            replace.requires_replace,
-            vec![AttributePath::root("role_name")]
-        );
-        assert_eq!(replace.planned.arn, Tri::Unknown);
-    }
-
-    #[test]
-    fn validation_names_the_attribute() {
-        let mut model = configured(&["Bad_Bucket"]);
-        model.max_session_duration = Tri::Known(60);
-        model.role_name = Tri::Known("no spaces allowed".into());
-        let diags = model.validate();
-        let paths: Vec<_> = diags.iter().filter_map(|d| d.path.clone()).collect();
-        assert!(paths.contains(&AttributePath::root("bucket_names")));
-        assert!(diags.iter().any(|d| d.detail.contains("Bad_Bucket")));
-        assert!(paths.contains(&AttributePath::root("max_session_duration")));
-        assert!(paths.contains(&AttributePath::root("role_name")));
-        assert!(configured(&[]).validate().has_errors());
-        assert!(configured(&["good-bucket"]).validate().is_empty());
+    fn to_value(&self) -> Value {
+        RoleModel::to_value(self)
     }
 }
