@@ -729,3 +729,6 @@ impl ProviderService {
         Ok((encode(&found, ty)?, warnings))
     }
 }
+
+#[cfg(test)]
+mod tests;
