@@ -17,11 +17,7 @@ use crate::plugin::schema::Schema;
 use crate::plugin::value::{Type, Value};
 use crate::provider::function::{CallError, Signature};
 
-/// A typed view of one object value (a resource's or a data source's state or configuration).
-pub(crate) trait Model: Clone + Send + Sync + Sized {
-    fn from_value(value: &Value) -> Result<Self, Diagnostics>;
-    fn to_value(&self) -> Value;
-}
+pub(crate) use crate::plugin::typed::ObjectModel as Model;
 
 /// Which operation a time limit is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +41,8 @@ impl Operation {
 }
 
 /// The outcome of planning: the planned state and the attributes whose change forces replacement.
-pub(crate) struct Plan<M> {
-    pub(crate) planned: M,
+pub(crate) struct Plan {
+    pub(crate) planned: Value,
     pub(crate) requires_replace: Vec<AttributePath>,
 }
 
@@ -87,12 +83,14 @@ pub(crate) trait Resource: Send + Sync + 'static {
     /// as sent (it can hold what the model cannot, such as a set with some unknown elements).
     fn validate(&self, config: &Self::Model, raw: &Value) -> Diagnostics;
     /// Plans a create (no prior state) or an update of a configuration that validated.
+    /// `proposed` already holds what the schema declares (defaults, prior values kept for
+    /// unknown); what requires replacement is found from the declarations afterwards.
     fn plan(
         &self,
         prior: Option<&Self::Model>,
         proposed: &Self::Model,
         config: &Self::Model,
-    ) -> Plan<Self::Model>;
+    ) -> Self::Model;
     /// How long `operation` may take for this state (or for no state at all).
     fn time_limit(&self, state: Option<&Self::Model>, operation: Operation) -> Duration;
     /// How long an import may take.
@@ -155,12 +153,7 @@ pub(crate) trait AnyResource: Send + Sync {
     /// Checks a non-null configuration.
     fn validate(&self, config: &Value) -> Diagnostics;
     /// Plans a non-null proposed state; `config` may be null (then `proposed` stands for it).
-    fn plan(
-        &self,
-        prior: &Value,
-        proposed: &Value,
-        config: &Value,
-    ) -> Result<Plan<Value>, Diagnostics>;
+    fn plan(&self, prior: &Value, proposed: &Value, config: &Value) -> Result<Plan, Diagnostics>;
     fn time_limit(&self, state: &Value, operation: Operation) -> Result<Duration, Diagnostics>;
     fn import_time_limit(&self) -> Duration;
     async fn create(
@@ -234,6 +227,39 @@ fn outcome_value<M: Model>(outcome: Outcome<M>) -> Outcome<Value> {
     }
 }
 
+/// Plans a non-null proposed state, the same way for every resource: validate the
+/// configuration, apply what the schema declares, let the resource plan the rest, find what
+/// requires replacement, and keep configured values exactly as configured.
+pub(crate) fn plan_values<R: Resource>(
+    resource: &R,
+    schema: &Schema,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> Result<Plan, Diagnostics> {
+    let prior_model = model_of::<R::Model>(prior)?;
+    let proposed_model = R::Model::from_value(proposed)?;
+    let config_model = model_of::<R::Model>(config)?.unwrap_or_else(|| proposed_model.clone());
+    let diags = resource.validate(&config_model, config);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let configured = if config.is_null() { proposed } else { config };
+    let mut declared = proposed.clone();
+    schema.block.plan_declared(&mut declared, prior, configured);
+    let declared = R::Model::from_value(&declared)?;
+    let mut planned = resource
+        .plan(prior_model.as_ref(), &declared, &config_model)
+        .to_value();
+    let requires_replace = schema.block.replaced_attributes(&planned, prior);
+    // The configured values themselves, where the user supplies them (see the method).
+    schema.block.conform_to_config(&mut planned, config);
+    Ok(Plan {
+        planned,
+        requires_replace,
+    })
+}
+
 #[async_trait::async_trait]
 impl<R: Resource> AnyResource for Registered<R> {
     fn type_name(&self) -> &'static str {
@@ -255,27 +281,8 @@ impl<R: Resource> AnyResource for Registered<R> {
         }
     }
 
-    fn plan(
-        &self,
-        prior: &Value,
-        proposed: &Value,
-        config: &Value,
-    ) -> Result<Plan<Value>, Diagnostics> {
-        let prior = model_of::<R::Model>(prior)?;
-        let proposed = R::Model::from_value(proposed)?;
-        let config_model = model_of::<R::Model>(config)?.unwrap_or_else(|| proposed.clone());
-        let diags = self.inner.validate(&config_model, config);
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        let plan = self.inner.plan(prior.as_ref(), &proposed, &config_model);
-        let mut planned = plan.planned.to_value();
-        // The configured values themselves, where the user supplies them (see the method).
-        self.schema.block.conform_to_config(&mut planned, config);
-        Ok(Plan {
-            planned,
-            requires_replace: plan.requires_replace,
-        })
+    fn plan(&self, prior: &Value, proposed: &Value, config: &Value) -> Result<Plan, Diagnostics> {
+        plan_values(&self.inner, &self.schema, prior, proposed, config)
     }
 
     fn time_limit(&self, state: &Value, operation: Operation) -> Result<Duration, Diagnostics> {

@@ -1,6 +1,7 @@
 //! The handlers are generic: a second resource and data source, known only to this test's
-//! registry, get every Terraform call meant for them without a line of the handlers changing,
-//! and a type in no registry gets the one "unknown type" diagnostic.
+//! registry, get every Terraform call meant for them without a line of the handlers changing
+//! (requires-replace declared on an attribute included), and a type in no registry gets the
+//! one "unknown type" diagnostic.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::Request;
 
-use super::registry::{self, Model, Operation, Outcome, Plan, Refreshed, Registry};
+use super::registry::{self, Model, Operation, Outcome, Refreshed, Registry};
 use super::{config, ProviderService};
 use crate::alicloud::Client;
 use crate::plugin::diagnostics::{AttributePath, Diagnostics};
@@ -73,7 +74,7 @@ impl Model for Named {
 
 fn named_schema() -> Schema {
     schema_of(vec![
-        Attribute::new("name", Type::String, Presence::Required, "Name."),
+        Attribute::new("name", Type::String, Presence::Required, "Name.").requires_replace(),
         Attribute::new("id", Type::String, Presence::Computed, "ID."),
     ])
 }
@@ -105,17 +106,14 @@ impl registry::Resource for Widget {
         invalid_name(config)
     }
 
-    fn plan(&self, _prior: Option<&Named>, proposed: &Named, _config: &Named) -> Plan<Named> {
+    fn plan(&self, _prior: Option<&Named>, proposed: &Named, _config: &Named) -> Named {
         record(&self.0, "plan");
         let mut planned = proposed.clone();
         planned.id = proposed
             .name
             .as_known()
             .map_or(Tri::Unknown, |name| Tri::Known(format!("widget-{name}")));
-        Plan {
-            planned,
-            requires_replace: vec![AttributePath::root("name")],
-        }
+        planned
     }
 
     fn time_limit(&self, _state: Option<&Named>, operation: Operation) -> Duration {
@@ -309,7 +307,10 @@ async fn a_second_resource_and_data_source_get_their_calls_from_the_generic_hand
         .expect("plan")
         .into_inner();
     assert!(planned.diagnostics.is_empty(), "{planned:?}");
-    assert_eq!(planned.requires_replace.len(), 1);
+    assert!(
+        planned.requires_replace.is_empty(),
+        "a create replaces nothing"
+    );
     let planned_state = planned.planned_state;
     assert_eq!(
         from_dynamic(planned_state.clone()).map(|m| m.id),
@@ -341,6 +342,23 @@ async fn a_second_resource_and_data_source_get_their_calls_from_the_generic_hand
         .into_inner();
     assert_eq!(read.new_state, created.new_state);
     assert_eq!(read.private, WIDGET_PRIVATE, "private state is carried");
+
+    let renamed = service
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: WIDGET.into(),
+            prior_state: read.new_state.clone(),
+            proposed_new_state: dynamic(&named("v", Tri::Known("widget-w".into()))),
+            config: dynamic(&named("v", Tri::Null)),
+            ..Default::default()
+        }))
+        .await
+        .expect("plan a rename")
+        .into_inner();
+    assert_eq!(
+        renamed.requires_replace,
+        vec![AttributePath::root("name").to_proto()],
+        "declared on the attribute, found by the handlers"
+    );
 
     for (prior, planned) in [
         (created.new_state.clone(), planned_state),
@@ -385,6 +403,8 @@ async fn a_second_resource_and_data_source_get_their_calls_from_the_generic_hand
             "create",
             "time_limit read",
             "read",
+            "validate",
+            "plan",
             "time_limit update",
             "update widget-private",
             "time_limit delete",

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{RoleModel, DEFAULT_MAX_SESSION_DURATION};
+use super::RoleModel;
 use crate::plugin::diagnostics::{AttributePath, Diagnostics};
+use crate::plugin::typed::ToValue;
 use crate::plugin::value::{Tri, Value};
 use crate::policy;
-use crate::provider::registry::Plan;
 use crate::provider::validation;
 
 /// Checks what is known of a set of bucket names that still has unknown elements: each known
@@ -46,55 +46,19 @@ pub(super) fn validate_partial_buckets(config: &Value) -> Diagnostics {
     diags
 }
 
-/// Plans a create (no prior state) or an update (prior state), filling defaults and every
-/// computed value that can be known before apply, so the plan shows both documents.
-///
-/// A default applies whenever the configuration leaves the argument out, not only when the
-/// prior state has no value: an argument with a documented default is managed at that default,
-/// so a change made outside Terraform shows in the plan.
-pub(super) fn plan(
-    prior: Option<&RoleModel>,
-    proposed: &RoleModel,
-    config: &RoleModel,
-) -> Plan<RoleModel> {
+/// Plans what the schema's declarations cannot: the documents rendered from `bucket_names`,
+/// and the identifiers of a role that will be created again. `proposed` already holds the
+/// declared defaults and the prior identifiers and policy version (unknown on create).
+pub(super) fn plan(prior: Option<&RoleModel>, proposed: &RoleModel) -> RoleModel {
     let mut planned = proposed.clone();
-    default_unless_configured(&mut planned.role_name, &config.role_name, || {
-        policy::DEFAULT_ROLE_NAME.to_string()
-    });
-    default_unless_configured(&mut planned.policy_name, &config.policy_name, || {
-        policy::DEFAULT_POLICY_NAME.to_string()
-    });
-    default_unless_configured(
-        &mut planned.max_session_duration,
-        &config.max_session_duration,
-        || DEFAULT_MAX_SESSION_DURATION,
-    );
-    default_unless_configured(
-        &mut planned.force_detach_policies,
-        &config.force_detach_policies,
-        || false,
-    );
     planned.id = planned.role_name.clone();
-
     planned.policy_document = match &planned.bucket_names {
         Tri::Known(buckets) => Tri::Known(policy::render_policy(buckets)),
         _ => Tri::Unknown,
     };
     planned.assume_role_policy_document = Tri::Known(policy::render_trust_policy());
-
     let Some(prior) = prior else {
-        for computed in [
-            &mut planned.arn,
-            &mut planned.role_id,
-            &mut planned.create_date,
-        ] {
-            *computed = Tri::Unknown;
-        }
-        planned.policy_version = Tri::Unknown;
-        return Plan {
-            planned,
-            requires_replace: Vec::new(),
-        };
+        return planned;
     };
 
     // Documents that mean the same as what RAM holds keep RAM's bytes, so reformatting on
@@ -104,57 +68,30 @@ pub(super) fn plan(
         &mut planned.assume_role_policy_document,
         &prior.assume_role_policy_document,
     );
-    let replaces_role = !same_role_name(&planned.role_name, &prior.role_name);
+    let replaces_role = !same_role_name(&planned.role_name.to_value(), &prior.role_name.to_value());
     // A role deleted outside Terraform (its policy kept) comes back with new identifiers.
-    let recreates_role = replaces_role || (prior.role_id.is_null() && prior.arn.is_null());
-    for (computed, prior_value) in [
-        (&mut planned.arn, &prior.arn),
-        (&mut planned.role_id, &prior.role_id),
-        (&mut planned.create_date, &prior.create_date),
-    ] {
-        *computed = if recreates_role {
-            Tri::Unknown
-        } else {
-            prior_value.clone()
-        };
+    if replaces_role || (prior.role_id.is_null() && prior.arn.is_null()) {
+        for computed in [
+            &mut planned.arn,
+            &mut planned.role_id,
+            &mut planned.create_date,
+        ] {
+            *computed = Tri::Unknown;
+        }
     }
-    planned.policy_version = if planned.policy_document == prior.policy_document
-        && planned.policy_name == prior.policy_name
+    if planned.policy_document != prior.policy_document || planned.policy_name != prior.policy_name
     {
-        prior.policy_version.clone()
-    } else {
-        Tri::Unknown
-    };
-    let requires_replace = ["role_name", "policy_name"]
-        .into_iter()
-        .filter(|name| match *name {
-            "role_name" => replaces_role,
-            _ => planned.policy_name != prior.policy_name,
-        })
-        .map(AttributePath::root)
-        .collect();
-    Plan {
-        planned,
-        requires_replace,
+        planned.policy_version = Tri::Unknown;
     }
+    planned
 }
 
 /// RAM's role names are case-insensitive: `Role` and `role` are one role, so a change of case
 /// is an in-place update of the recorded spelling, not a replacement. (Policy names are not.)
-fn same_role_name(a: &Tri<String>, b: &Tri<String>) -> bool {
+pub(super) fn same_role_name(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Tri::Known(a), Tri::Known(b)) => a.eq_ignore_ascii_case(b),
+        (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
         (a, b) => a == b,
-    }
-}
-
-fn default_unless_configured<T, C>(
-    value: &mut Tri<T>,
-    configured: &Tri<C>,
-    default: impl FnOnce() -> T,
-) {
-    if configured.is_null() {
-        *value = Tri::Known(default());
     }
 }
 
@@ -170,8 +107,33 @@ fn keep_if_equivalent(planned: &mut Tri<String>, prior: &Tri<String>) {
 mod tests {
     use super::*;
 
+    use crate::provider::registry;
+    use crate::provider::role::{schema, CustomOssRole};
+
+    struct Planned {
+        planned: RoleModel,
+        requires_replace: Vec<AttributePath>,
+    }
+
+    /// The whole plan, as the handlers make it: the schema's declarations, then this file's.
+    fn plan(prior: Option<&RoleModel>, proposed: &RoleModel, config: &RoleModel) -> Planned {
+        let prior = prior.map_or(Value::Null, RoleModel::to_value);
+        let plan = registry::plan_values(
+            &CustomOssRole,
+            &schema(),
+            &prior,
+            &proposed.to_value(),
+            &config.to_value(),
+        )
+        .expect("plans");
+        Planned {
+            planned: RoleModel::from_value(&plan.planned).expect("a model"),
+            requires_replace: plan.requires_replace,
+        }
+    }
+
     /// Plans with the proposed state standing in for the configuration.
-    fn plan_from(prior: Option<&RoleModel>, proposed: &RoleModel) -> Plan<RoleModel> {
+    fn plan_from(prior: Option<&RoleModel>, proposed: &RoleModel) -> Planned {
         plan(prior, proposed, proposed)
     }
 
