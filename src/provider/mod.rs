@@ -671,12 +671,12 @@ impl ProviderService {
         let (client, deadline) = self.client_until(limit, ran_out).await?;
         let private = &request.planned_private;
         let mut outcome = match (&prior, &planned) {
-            (Value::Null, Value::Null) => Outcome::failed(None, Diagnostics::new()),
+            (Value::Null, Value::Null) => Outcome::keeping_private(None, Diagnostics::new()),
             (Value::Null, planned) => resource.create(&client, planned, &stop).await,
             (prior, Value::Null) => {
                 let diagnostics = resource.delete(&client, prior, private).await;
                 let state = diagnostics.has_errors().then(|| prior.clone());
-                Outcome::failed(state, diagnostics)
+                Outcome::keeping_private(state, diagnostics)
             }
             (prior, planned) => resource.update(&client, prior, planned, private).await,
         };

@@ -59,7 +59,7 @@ pub(crate) struct Outcome<M> {
 
 impl<M> Outcome<M> {
     /// An outcome that records `state` with `diagnostics` and leaves private state as it was.
-    pub(crate) fn failed(state: Option<M>, diagnostics: Diagnostics) -> Self {
+    pub(crate) fn keeping_private(state: Option<M>, diagnostics: Diagnostics) -> Self {
         Outcome {
             state,
             diagnostics,
@@ -302,7 +302,7 @@ impl<R: Resource> AnyResource for Registered<R> {
     ) -> Outcome<Value> {
         match R::Model::from_value(planned) {
             Ok(planned) => outcome_value(self.inner.create(client, &planned, stop).await),
-            Err(diags) => Outcome::failed(None, diags),
+            Err(diags) => Outcome::keeping_private(None, diags),
         }
     }
 
@@ -325,7 +325,7 @@ impl<R: Resource> AnyResource for Registered<R> {
             Ok((prior, planned)) => {
                 outcome_value(self.inner.update(client, &prior, &planned, private).await)
             }
-            Err(diags) => Outcome::failed(Some(prior.clone()), diags),
+            Err(diags) => Outcome::keeping_private(Some(prior.clone()), diags),
         }
     }
 

@@ -150,7 +150,7 @@ impl registry::Resource for Widget {
             &self.0,
             format!("update {}", String::from_utf8_lossy(private)),
         );
-        Outcome::failed(Some(planned.clone()), Diagnostics::new())
+        Outcome::keeping_private(Some(planned.clone()), Diagnostics::new())
     }
 
     async fn delete(&self, _: &Client, _prior: &Named, private: &[u8]) -> Diagnostics {
