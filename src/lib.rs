@@ -15,8 +15,8 @@
 //!   - [`plugin::diagnostics`]: diagnostics with attribute paths.
 //! - [`provider`]: the provider service and its handlers.
 //!   - [`provider::config`]: the provider block, and building the client from it.
-//!   - [`provider::resource`]: `alicr_custom_oss_role`: schema, model, validation, plan.
-//!   - [`provider::lifecycle`]: the RAM calls behind create, read, update, delete and import.
+//!   - [`provider::registry`]: resources, data sources and functions, found by type name.
+//!   - [`provider::role`]: `alicr_custom_oss_role`, one file per operation (plan, create, ...).
 //!   - [`provider::errors`]: the one place Alibaba Cloud errors become diagnostics.
 //!   - [`provider::validation`]: the input rules (names, ranges, URLs).
 //! - [`alicloud`]: the Alibaba Cloud client.

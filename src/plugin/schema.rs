@@ -1,10 +1,14 @@
 //! Schema declarations: one description of each block that yields both the protocol's schema
-//! message (with descriptions for docs) and the value type used to decode its values.
+//! message (with descriptions for docs) and the value type used to decode its values, and
+//! carries each attribute's plan modifiers (default, use-state-for-unknown, requires-replace),
+//! which [`Block::plan_declared`] and [`Block::replaced_attributes`] apply to any resource.
 
 use std::collections::BTreeMap;
 
+use super::diagnostics::AttributePath;
 use super::proto::tfplugin6 as pb;
-use super::value::Type;
+use super::typed::ToValue;
+use super::value::{Type, Value};
 
 /// Whether Terraform or the user supplies an attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +19,9 @@ pub enum Presence {
     OptionalComputed,
 }
 
+/// Whether two values of an attribute are the same object as far as replacement goes.
+pub type SameValue = fn(&Value, &Value) -> bool;
+
 #[derive(Debug, Clone)]
 pub struct Attribute {
     pub name: &'static str,
@@ -22,6 +29,14 @@ pub struct Attribute {
     pub description: &'static str,
     pub presence: Presence,
     pub sensitive: bool,
+    /// Planned whenever the configuration leaves the attribute out (so a change made outside
+    /// Terraform shows in the plan), not only on create.
+    pub default: Option<Value>,
+    /// The prior state's value is planned (unknown on create) before the resource's own plan.
+    pub use_state_for_unknown: bool,
+    /// A change of the attribute replaces the object; the function says which values are
+    /// the same.
+    pub requires_replace: Option<SameValue>,
 }
 
 impl Attribute {
@@ -37,11 +52,37 @@ impl Attribute {
             description,
             presence,
             sensitive: false,
+            default: None,
+            use_state_for_unknown: false,
+            requires_replace: None,
         }
     }
 
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+
+    /// Plans `value` when the configuration leaves the attribute out.
+    pub fn default(mut self, value: impl ToValue) -> Self {
+        self.default = Some(value.to_value());
+        self
+    }
+
+    /// Plans the prior state's value (unknown on create).
+    pub fn use_state_for_unknown(mut self) -> Self {
+        self.use_state_for_unknown = true;
+        self
+    }
+
+    /// Any change of the value replaces the object.
+    pub fn requires_replace(self) -> Self {
+        self.requires_replace_unless(|a, b| a == b)
+    }
+
+    /// A change replaces the object unless `same` says the values are the same.
+    pub fn requires_replace_unless(mut self, same: SameValue) -> Self {
+        self.requires_replace = Some(same);
         self
     }
 
@@ -131,6 +172,52 @@ impl Block {
                 .unwrap_or(Value::List(Vec::new()));
             planned_attrs.insert(nested.name.to_string(), configured);
         }
+    }
+
+    /// Applies the attributes' declared defaults and use-state-for-unknown to `planned`.
+    /// `config` is the configuration, or the proposed state when Terraform sent none; `prior`
+    /// is null on create.
+    pub fn plan_declared(&self, planned: &mut Value, prior: &Value, config: &Value) {
+        let Value::Object(planned_attrs) = planned else {
+            return;
+        };
+        for attribute in &self.attributes {
+            let configured = config.get_attr(attribute.name).unwrap_or(&Value::Null);
+            if let (Some(default), Value::Null) = (&attribute.default, configured) {
+                planned_attrs.insert(attribute.name.to_string(), default.clone());
+            }
+            if attribute.use_state_for_unknown {
+                let kept = match prior {
+                    Value::Null => Value::Unknown,
+                    prior => prior
+                        .get_attr(attribute.name)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                };
+                planned_attrs.insert(attribute.name.to_string(), kept);
+            }
+        }
+    }
+
+    /// The attributes whose planned change from `prior` replaces the object (none on create).
+    pub fn replaced_attributes(&self, planned: &Value, prior: &Value) -> Vec<AttributePath> {
+        if prior.is_null() {
+            return Vec::new();
+        }
+        let value =
+            |object: &Value, name: &str| object.get_attr(name).cloned().unwrap_or(Value::Null);
+        self.attributes
+            .iter()
+            .filter(|attribute| {
+                attribute.requires_replace.is_some_and(|same| {
+                    !same(
+                        &value(planned, attribute.name),
+                        &value(prior, attribute.name),
+                    )
+                })
+            })
+            .map(|attribute| AttributePath::root(attribute.name))
+            .collect()
     }
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {

@@ -1,10 +1,11 @@
 //! Typed access to decoded values: turn a schema object into Rust fields (`Tri<T>`) and back,
-//! recording a diagnostic on the attribute's path for any value of the wrong shape.
+//! recording a diagnostic on the attribute's path for any value of the wrong shape; and
+//! [`object_model!`], which declares each attribute of a block once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diagnostics::{AttributePath, Diagnostics};
-use super::value::{Number, Tri, Value};
+use super::value::{Number, Tri, Type, Value};
 
 /// A Rust type that a known, non-null value can be read as.
 pub trait FromValue: Sized {
@@ -123,6 +124,181 @@ impl<T: ToValue> ToValue for Tri<T> {
         }
     }
 }
+
+/// A typed view of one object value (a resource's or a data source's state or configuration);
+/// [`object_model!`] implements it.
+pub trait ObjectModel: Clone + Send + Sync + Sized {
+    fn from_value(value: &Value) -> Result<Self, Diagnostics>;
+    fn to_value(&self) -> Value;
+}
+
+/// The schema type of values a Rust type reads and writes.
+pub trait SchemaType {
+    fn schema_type() -> Type;
+}
+
+impl SchemaType for String {
+    fn schema_type() -> Type {
+        Type::String
+    }
+}
+
+impl SchemaType for bool {
+    fn schema_type() -> Type {
+        Type::Bool
+    }
+}
+
+impl SchemaType for i64 {
+    fn schema_type() -> Type {
+        Type::Number
+    }
+}
+
+impl SchemaType for BTreeSet<String> {
+    fn schema_type() -> Type {
+        Type::set(Type::String)
+    }
+}
+
+impl SchemaType for BTreeMap<String, String> {
+    fn schema_type() -> Type {
+        Type::map(Type::String)
+    }
+}
+
+/// Declares the typed model of a block once, attribute by attribute (Rust type, presence,
+/// description and any [`Attribute`](super::schema::Attribute) modifiers), and at most once
+/// nested blocks (each another `object_model!` type with its description). It yields:
+/// - the struct, one `Tri<T>` field per attribute and one `Option<Nested>` per nested block
+///   (fields take the struct's visibility);
+/// - `block(description)`: the schema block, in declaration order;
+/// - `from_value` / `to_value`: the conversions, with a diagnostic per ill-typed attribute
+///   (inherent, and as [`ObjectModel`]).
+///
+/// ```ignore
+/// object_model! {
+///     pub struct Timeouts {
+///         attributes {
+///             create: String = Optional("Time limit for creating.");
+///         }
+///     }
+/// }
+/// ```
+macro_rules! object_model {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            attributes {
+                $(
+                    $field:ident : $ty:ty = $presence:ident ( $description:expr )
+                        $( . $modifier:ident ( $( $argument:expr ),* ) )* ;
+                )*
+            }
+            $( blocks {
+                $( $block:ident : $nested:ident = ( $block_description:expr ) ; )*
+            } )?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default)]
+        $vis struct $name {
+            $( $vis $field: $crate::plugin::value::Tri<$ty>, )*
+            $( $( $vis $block: Option<$nested>, )* )?
+        }
+
+        impl $name {
+            /// The schema block of this model, attributes and nested blocks in declaration order.
+            $vis fn block(description: &'static str) -> $crate::plugin::schema::Block {
+                $crate::plugin::schema::Block {
+                    description,
+                    attributes: vec![$(
+                        $crate::plugin::schema::Attribute::new(
+                            stringify!($field),
+                            <$ty as $crate::plugin::typed::SchemaType>::schema_type(),
+                            $crate::plugin::schema::Presence::$presence,
+                            $description,
+                        ) $( . $modifier ( $( $argument ),* ) )*,
+                    )*],
+                    blocks: vec![$( $(
+                        $crate::plugin::schema::NestedBlock {
+                            name: stringify!($block),
+                            max_items: 1,
+                            block: $nested::block($block_description),
+                        },
+                    )* )?],
+                }
+            }
+
+            /// Reads the model from an object value of its block's type.
+            $vis fn from_value(
+                value: &$crate::plugin::value::Value,
+            ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
+                let (model, diags) =
+                    Self::read(value, $crate::plugin::diagnostics::AttributePath::default());
+                if diags.has_errors() {
+                    Err(diags)
+                } else {
+                    Ok(model)
+                }
+            }
+
+            /// The model at `path` and the problems found reading it (nested blocks' last).
+            fn read(
+                value: &$crate::plugin::value::Value,
+                path: $crate::plugin::diagnostics::AttributePath,
+            ) -> (Self, $crate::plugin::diagnostics::Diagnostics) {
+                #[allow(unused_mut)]
+                let mut nested_diags = $crate::plugin::diagnostics::Diagnostics::new();
+                let mut reader = $crate::plugin::typed::ObjectReader::new(value, path);
+                $( $(
+                    let $block = reader.blocks(stringify!($block)).into_iter().next().map(
+                        |(value, path)| {
+                            let (nested, diags) = $nested::read(value, path);
+                            nested_diags.extend(diags);
+                            nested
+                        },
+                    );
+                )* )?
+                let model = $name {
+                    $( $field: reader.get(stringify!($field)), )*
+                    $( $( $block, )* )?
+                };
+                let mut diags = reader.finish();
+                diags.extend(nested_diags);
+                (model, diags)
+            }
+
+            /// The model as an object value of its block's type.
+            $vis fn to_value(&self) -> $crate::plugin::value::Value {
+                $crate::plugin::typed::ObjectBuilder::new()
+                    $( .set(stringify!($field), self.$field.clone()) )*
+                    $( $(
+                        .set_value(
+                            stringify!($block),
+                            $crate::plugin::value::Value::List(
+                                self.$block.iter().map($nested::to_value).collect(),
+                            ),
+                        )
+                    )* )?
+                    .build()
+            }
+        }
+
+        impl $crate::plugin::typed::ObjectModel for $name {
+            fn from_value(
+                value: &$crate::plugin::value::Value,
+            ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
+                $name::from_value(value)
+            }
+
+            fn to_value(&self) -> $crate::plugin::value::Value {
+                $name::to_value(self)
+            }
+        }
+    };
+}
+pub(crate) use object_model;
 
 /// Reads attributes of one object value, collecting every type error before giving up.
 pub struct ObjectReader<'a> {

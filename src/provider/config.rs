@@ -8,9 +8,6 @@ use crate::plugin::typed::ObjectReader;
 use crate::plugin::value::{Tri, Type, Value};
 use crate::provider::validation;
 
-/// Region used when neither configuration nor environment names one.
-pub const DEFAULT_REGION: &str = "cn-hangzhou";
-
 pub fn schema() -> Schema {
     use Presence::Optional;
     let s = || Type::String;
@@ -60,31 +57,31 @@ pub fn schema() -> Schema {
 
 /// `assume_role { ... }` as configured.
 #[derive(Clone, PartialEq, Default)]
-pub struct AssumeRoleConfig {
-    pub role_arn: Tri<String>,
-    pub session_name: Tri<String>,
-    pub session_expiration: Tri<i64>,
-    pub external_id: Tri<String>,
-    pub policy: Tri<String>,
+pub(crate) struct AssumeRoleConfig {
+    pub(crate) role_arn: Tri<String>,
+    pub(crate) session_name: Tri<String>,
+    pub(crate) session_expiration: Tri<i64>,
+    pub(crate) external_id: Tri<String>,
+    pub(crate) policy: Tri<String>,
 }
 
 /// The provider block as configured; secrets are redacted from `Debug`.
 #[derive(Clone, PartialEq, Default)]
-pub struct ProviderConfig {
-    pub access_key: Tri<String>,
-    pub secret_key: Tri<String>,
-    pub security_token: Tri<String>,
-    pub region: Tri<String>,
-    pub profile: Tri<String>,
-    pub shared_credentials_file: Tri<String>,
-    pub ecs_role_name: Tri<String>,
-    pub ecs_imdsv1_disabled: Tri<bool>,
-    pub max_retries: Tri<i64>,
-    pub signature_algorithm: Tri<String>,
-    pub assume_role: Option<AssumeRoleConfig>,
-    pub endpoint_ram: Tri<String>,
-    pub endpoint_sts: Tri<String>,
-    pub endpoint_ecs_metadata: Tri<String>,
+pub(crate) struct ProviderConfig {
+    pub(crate) access_key: Tri<String>,
+    pub(crate) secret_key: Tri<String>,
+    pub(crate) security_token: Tri<String>,
+    pub(crate) region: Tri<String>,
+    pub(crate) profile: Tri<String>,
+    pub(crate) shared_credentials_file: Tri<String>,
+    pub(crate) ecs_role_name: Tri<String>,
+    pub(crate) ecs_imdsv1_disabled: Tri<bool>,
+    pub(crate) max_retries: Tri<i64>,
+    pub(crate) signature_algorithm: Tri<String>,
+    pub(crate) assume_role: Option<AssumeRoleConfig>,
+    pub(crate) endpoint_ram: Tri<String>,
+    pub(crate) endpoint_sts: Tri<String>,
+    pub(crate) endpoint_ecs_metadata: Tri<String>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -113,7 +110,7 @@ impl std::fmt::Debug for ProviderConfig {
 
 impl ProviderConfig {
     /// Reads the typed configuration; type errors come back as diagnostics.
-    pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
+    pub(crate) fn from_value(value: &Value) -> Result<Self, Diagnostics> {
         let mut reader = ObjectReader::new(value, AttributePath::default());
         let mut config = ProviderConfig {
             access_key: reader.get("access_key"),
@@ -156,7 +153,7 @@ impl ProviderConfig {
     }
 
     /// Checks every known value against its rule; unknown values are checked at apply time.
-    pub fn validate(&self) -> Diagnostics {
+    pub(crate) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let mut check = |path: AttributePath, result: Result<(), String>, summary: &str| {
             if let Err(rule) = result {
@@ -256,7 +253,7 @@ impl ProviderConfig {
 
 /// The arguments of a provider block value that are not known yet (`access_key`,
 /// `endpoints.ram`, `assume_role` for a whole dynamic block...), in schema order.
-pub fn unknown_arguments(config: &Value) -> Vec<String> {
+pub(crate) fn unknown_arguments(config: &Value) -> Vec<String> {
     fn walk(value: &Value, path: &str, found: &mut Vec<String>) {
         match value {
             Value::Unknown => found.push(path.to_string()),
@@ -287,11 +284,11 @@ pub fn unknown_arguments(config: &Value) -> Vec<String> {
 impl ProviderConfig {
     /// Builds the Alibaba Cloud client: resolves the credential chain (configuration, then
     /// environment, then the aliyun CLI profile) and validates endpoints. Sends nothing.
-    pub fn connect(&self) -> Result<Client, crate::alicloud::Error> {
+    pub(crate) fn connect(&self) -> Result<Client, crate::alicloud::Error> {
         self.connect_with_env(&credentials::ProcessEnv)
     }
 
-    pub fn connect_with_env(
+    pub(crate) fn connect_with_env(
         &self,
         env: &dyn credentials::Env,
     ) -> Result<Client, crate::alicloud::Error> {

@@ -1,116 +1,84 @@
 //! The `alicr_custom_oss_role` data source: schema, typed model, validation, and the read that
-//! looks an existing role and its policy up in RAM (through the resource's import lookup).
+//! looks an existing role and its policy up in RAM (through the lookup the resource's import uses).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::alicloud::Client;
 use crate::plugin::diagnostics::{AttributePath, Diagnostics};
-use crate::plugin::schema::{Attribute, Block, Presence, Schema};
-use crate::plugin::typed::{ObjectBuilder, ObjectReader};
-use crate::plugin::value::{Tri, Type, Value};
-use crate::provider::resource::RoleModel;
-use crate::provider::{errors, lifecycle, validation};
+use crate::plugin::schema::Schema;
+use crate::plugin::typed::object_model;
+use crate::plugin::value::Tri;
+use crate::provider::registry;
+use crate::provider::role::lookup::{lookup, lookup_failed, Attachment, Purpose};
+use crate::provider::role::{self, RoleModel};
+use crate::provider::validation;
 
-pub const TYPE_NAME: &str = "alicr_custom_oss_role";
+pub(crate) const TYPE_NAME: &str = "alicr_custom_oss_role";
 
-pub fn schema() -> Schema {
-    use Presence::{Computed, OptionalComputed, Required};
-    let s = || Type::String;
-    Schema {
-        version: 0,
-        block: Block {
-            description: "Reads an existing Container Registry custom OSS bucket role from RAM: the role, its trust policy, and the custom policy attached to it, with the buckets that policy grants.",
-            attributes: vec![
-                Attribute::new("role_name", s(), Required, "Name of the RAM role to read, for example `AliyunContainerRegistryCustomizedOSSBucketRole`."),
-                Attribute::new("policy_name", s(), OptionalComputed, "Name of the custom policy to read. When omitted: `AliyunContainerRegistryCustomizedOSSBucketRolePolicy` if it is attached to the role, else the only custom policy attached; anything else is an error that lists the candidates."),
-                Attribute::new("id", s(), Computed, "The role name."),
-                Attribute::new("bucket_names", Type::set(Type::String), Computed, "OSS buckets the attached policy grants, parsed from its default version. Null, with a warning, when the policy does not follow the Container Registry template (read `policy_document` then)."),
-                Attribute::new("description", s(), Computed, "Description of the role (null when it has none)."),
-                Attribute::new("max_session_duration", Type::Number, Computed, "Maximum session duration of the role in seconds."),
-                Attribute::new("policy_description", s(), Computed, "Description of the custom policy (null when it has none)."),
-                Attribute::new("tags", Type::map(Type::String), Computed, "Tags of the role (null when it has none)."),
-                Attribute::new("arn", s(), Computed, "ARN of the role, `acs:ram::<account>:role/<name>`."),
-                Attribute::new("role_id", s(), Computed, "RAM's ID of the role."),
-                Attribute::new("create_date", s(), Computed, "When the role was created (UTC, RFC 3339)."),
-                Attribute::new("policy_document", s(), Computed, "The custom policy's default document (JSON), as RAM holds it."),
-                Attribute::new("assume_role_policy_document", s(), Computed, "The role's trust policy (JSON), as RAM holds it."),
-                Attribute::new("policy_version", s(), Computed, "The policy's default version (`v1`, `v2`, ...)."),
-            ],
-            blocks: vec![],
-        },
+/// The data source as the registry knows it.
+pub(crate) struct CustomOssRoleData;
+
+#[async_trait::async_trait]
+impl registry::DataSource for CustomOssRoleData {
+    type Model = DataSourceModel;
+
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &DataSourceModel) -> Diagnostics {
+        config.validate()
+    }
+
+    fn time_limit(&self) -> std::time::Duration {
+        role::DEFAULT_READ_TIMEOUT
+    }
+
+    async fn read(
+        &self,
+        client: &Client,
+        config: &DataSourceModel,
+    ) -> Result<(DataSourceModel, Diagnostics), Diagnostics> {
+        read(client, config).await
     }
 }
 
-/// One `data "alicr_custom_oss_role"`, as configured or as read.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DataSourceModel {
-    pub role_name: Tri<String>,
-    pub policy_name: Tri<String>,
-    pub id: Tri<String>,
-    pub bucket_names: Tri<BTreeSet<String>>,
-    pub description: Tri<String>,
-    pub max_session_duration: Tri<i64>,
-    pub policy_description: Tri<String>,
-    pub tags: Tri<BTreeMap<String, String>>,
-    pub arn: Tri<String>,
-    pub role_id: Tri<String>,
-    pub create_date: Tri<String>,
-    pub policy_document: Tri<String>,
-    pub assume_role_policy_document: Tri<String>,
-    pub policy_version: Tri<String>,
+pub(crate) fn schema() -> Schema {
+    Schema {
+        version: 0,
+        block: DataSourceModel::block("Reads an existing Container Registry custom OSS bucket role from RAM: the role, its trust policy, and the custom policy attached to it, with the buckets that policy grants."),
+    }
+}
+
+object_model! {
+    /// One `data "alicr_custom_oss_role"`, as configured or as read.
+    pub(crate) struct DataSourceModel {
+        attributes {
+            role_name: String = Required("Name of the RAM role to read, for example `AliyunContainerRegistryCustomizedOSSBucketRole`.");
+            policy_name: String = OptionalComputed("Name of the custom policy to read. When omitted: `AliyunContainerRegistryCustomizedOSSBucketRolePolicy` if it is attached to the role, else the only custom policy attached; anything else is an error that lists the candidates.");
+            id: String = Computed("The role name.");
+            bucket_names: BTreeSet<String> = Computed("OSS buckets the attached policy grants, parsed from its default version. Null, with a warning, when the policy does not follow the Container Registry template (read `policy_document` then).");
+            description: String = Computed("Description of the role (null when it has none).");
+            max_session_duration: i64 = Computed("Maximum session duration of the role in seconds.");
+            policy_description: String = Computed("Description of the custom policy (null when it has none).");
+            tags: BTreeMap<String, String> = Computed("Tags of the role (null when it has none).");
+            arn: String = Computed("ARN of the role, `acs:ram::<account>:role/<name>`.");
+            role_id: String = Computed("RAM's ID of the role.");
+            create_date: String = Computed("When the role was created (UTC, RFC 3339).");
+            policy_document: String = Computed("The custom policy's default document (JSON), as RAM holds it.");
+            assume_role_policy_document: String = Computed("The role's trust policy (JSON), as RAM holds it.");
+            policy_version: String = Computed("The policy's default version (`v1`, `v2`, ...).");
+        }
+    }
 }
 
 impl DataSourceModel {
-    pub fn from_value(value: &Value) -> Result<Self, Diagnostics> {
-        let mut r = ObjectReader::new(value, AttributePath::default());
-        let model = DataSourceModel {
-            role_name: r.get("role_name"),
-            policy_name: r.get("policy_name"),
-            id: r.get("id"),
-            bucket_names: r.get("bucket_names"),
-            description: r.get("description"),
-            max_session_duration: r.get("max_session_duration"),
-            policy_description: r.get("policy_description"),
-            tags: r.get("tags"),
-            arn: r.get("arn"),
-            role_id: r.get("role_id"),
-            create_date: r.get("create_date"),
-            policy_document: r.get("policy_document"),
-            assume_role_policy_document: r.get("assume_role_policy_document"),
-            policy_version: r.get("policy_version"),
-        };
-        let diags = r.finish();
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(model)
-        }
-    }
-
-    pub fn to_value(&self) -> Value {
-        ObjectBuilder::new()
-            .set("role_name", self.role_name.clone())
-            .set("policy_name", self.policy_name.clone())
-            .set("id", self.id.clone())
-            .set("bucket_names", self.bucket_names.clone())
-            .set("description", self.description.clone())
-            .set("max_session_duration", self.max_session_duration.clone())
-            .set("policy_description", self.policy_description.clone())
-            .set("tags", self.tags.clone())
-            .set("arn", self.arn.clone())
-            .set("role_id", self.role_id.clone())
-            .set("create_date", self.create_date.clone())
-            .set("policy_document", self.policy_document.clone())
-            .set(
-                "assume_role_policy_document",
-                self.assume_role_policy_document.clone(),
-            )
-            .set("policy_version", self.policy_version.clone())
-            .build()
-    }
-
     /// Checks the known names; unknown ones are checked when Terraform reads the data source.
-    pub fn validate(&self) -> Diagnostics {
+    pub(crate) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let mut check = |name: &str, result: Result<(), String>| {
             if let Err(rule) = result {
@@ -175,20 +143,20 @@ impl DataSourceModel {
 /// `ListPoliciesForRole` concurrently (one more `GetPolicy` when the policy had to be
 /// discovered), then both objects' tags.
 /// Reads the role; the diagnostics that come with a result are warnings.
-pub async fn read(
+async fn read(
     client: &Client,
     config: &DataSourceModel,
 ) -> Result<(DataSourceModel, Diagnostics), Diagnostics> {
     let (role_name, policy_name) = config.lookup_names()?;
-    let found = lifecycle::lookup(
+    let found = lookup(
         client,
         &role_name,
         policy_name.as_deref(),
-        lifecycle::Attachment::Required,
+        Attachment::Required,
     )
     .await
     .map(|found| config.with_found(found))
-    .map_err(|e| errors::lookup_failed(e, errors::Purpose::DataSource))?;
+    .map_err(|e| lookup_failed(e, Purpose::DataSource))?;
     let warnings = not_a_template_warning(&found);
     Ok((found, warnings))
 }

@@ -4,13 +4,12 @@ use std::time::Duration;
 
 use crate::alicloud::{Error, ErrorKind};
 use crate::plugin::diagnostics::{Cause, Diagnostics, Severity};
-use crate::provider::lifecycle::LookupError;
 
 /// A diagnostic for a failed RAM/STS call: what we were doing, RAM's code, message and
 /// RequestId (in the error's display), and a one-line hint for the common failures. A failure
 /// that is the caller's rather than the call's (see [`shared_cause`]) carries a [`Cause`], so
 /// that concurrent steps failing the same way are reported once.
-pub fn api_error(doing: &str, error: &Error) -> Diagnostics {
+pub(crate) fn api_error(doing: &str, error: &Error) -> Diagnostics {
     let (summary, mut detail) = match error {
         Error::AssumeRole {
             role_arn,
@@ -87,7 +86,11 @@ fn shared_cause(error: &Error) -> Option<Cause> {
 
 /// The diagnostic for an operation whose time limit ran out, naming the limit and what was
 /// still pending (the failed steps already reported).
-pub fn timed_out(ran_out: TimeLimit<'_>, limit: Duration, reported: &Diagnostics) -> Diagnostics {
+pub(crate) fn timed_out(
+    ran_out: TimeLimit<'_>,
+    limit: Duration,
+    reported: &Diagnostics,
+) -> Diagnostics {
     let pending: Vec<&str> = reported
         .iter()
         .filter(|d| d.severity == Severity::Error)
@@ -96,18 +99,24 @@ pub fn timed_out(ran_out: TimeLimit<'_>, limit: Duration, reported: &Diagnostics
     let shown = format_limit(limit);
     let pending = pending.join("; ");
     let (summary, detail) = match ran_out {
-        TimeLimit::Resource("read") => (
+        TimeLimit::Resource {
+            type_name,
+            operation: "read",
+        } => (
             format!("Timed out: timeouts.read ({shown}) ran out"),
             format!(
-                "Reading alicr_custom_oss_role from RAM did not finish within timeouts.read = \
+                "Reading {type_name} from RAM did not finish within timeouts.read = \
                  \"{shown}\". Steps that failed or did not finish: {pending}. Nothing was changed. Check that the \
                  endpoint answers, or raise timeouts.read."
             ),
         ),
-        TimeLimit::Resource(operation) => (
+        TimeLimit::Resource {
+            type_name,
+            operation,
+        } => (
             format!("Timed out: timeouts.{operation} ({shown}) ran out"),
             format!(
-                "The {operation} of alicr_custom_oss_role did not finish within \
+                "The {operation} of {type_name} did not finish within \
                  timeouts.{operation} = \"{shown}\". Steps that failed or did not finish: {pending}. The state records \
                  what exists; run terraform apply again (or raise timeouts.{operation}) to \
                  converge."
@@ -128,18 +137,21 @@ pub fn timed_out(ran_out: TimeLimit<'_>, limit: Duration, reported: &Diagnostics
 
 /// Which time limit ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeLimit<'a> {
-    /// `timeouts.<operation>` of the resource, configured or at its default.
-    Resource(&'a str),
+pub(crate) enum TimeLimit<'a> {
+    /// `timeouts.<operation>` of a resource, configured or at its default.
+    Resource {
+        type_name: &'a str,
+        operation: &'a str,
+    },
     /// A limit no `timeouts` block sets (import, the data source), named by what it bounds.
     Fixed(&'a str),
 }
 
 impl TimeLimit<'_> {
     /// How the limit is named in errors: `timeouts.read (120s)`, `the import's 120s limit`.
-    pub fn describe(self, limit: Duration) -> String {
+    pub(crate) fn describe(self, limit: Duration) -> String {
         match self {
-            TimeLimit::Resource(operation) => {
+            TimeLimit::Resource { operation, .. } => {
                 format!("timeouts.{operation} ({})", format_limit(limit))
             }
             TimeLimit::Fixed(what) => format!("the {what}'s {} limit", format_limit(limit)),
@@ -153,64 +165,6 @@ fn format_limit(limit: Duration) -> String {
     } else {
         format!("{}ms", limit.as_millis())
     }
-}
-
-/// Who asked to look up an existing role, so the wording fits the user's command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// `terraform import` or an `import {}` block: the ID is `ROLE_NAME[:POLICY_NAME]`.
-    Import,
-    /// The `alicr_custom_oss_role` data source: `role_name` and `policy_name` arguments.
-    DataSource,
-}
-
-/// The diagnostic for a failed lookup of an existing role.
-pub fn lookup_failed(error: LookupError, purpose: Purpose) -> Diagnostics {
-    let verb = match purpose {
-        Purpose::Import => "import",
-        Purpose::DataSource => "read",
-    };
-    let mut diags = Diagnostics::new();
-    match error {
-        LookupError::Api(api) => return api,
-        LookupError::InvalidId(id) => diags.error(
-            "Invalid import ID",
-            format!("expected ROLE_NAME or ROLE_NAME:POLICY_NAME, got {id:?}"),
-        ),
-        LookupError::RoleNotFound { role } => diags.error(
-            format!("Cannot {verb} a RAM role that does not exist"),
-            format!("no RAM role named {role:?} was found in this account"),
-        ),
-        LookupError::AmbiguousPolicy {
-            role,
-            default_policy,
-            candidates,
-        } => {
-            let listed = if candidates.is_empty() {
-                "none".to_string()
-            } else {
-                candidates.join(", ")
-            };
-            let remedy = match purpose {
-                Purpose::Import => format!("Import with an ID of the form {role}:POLICY_NAME."),
-                Purpose::DataSource => "Set policy_name to choose one.".to_string(),
-            };
-            diags.error(
-                format!("Cannot tell which policy to {verb}"),
-                format!(
-                    "RAM role {role:?} does not have the policy {default_policy:?} attached, and \
-                     not exactly one custom policy (attached custom policies: {listed}). {remedy}"
-                ),
-            );
-        }
-        LookupError::PolicyNotAttached { role, policy } => diags.error(
-            format!("Cannot {verb}: policy not attached"),
-            format!(
-                "custom policy {policy:?} is not attached to RAM role {role:?} (or does not exist)"
-            ),
-        ),
-    }
-    diags
 }
 
 #[cfg(test)]
@@ -370,36 +324,5 @@ mod tests {
             &assume_role_failure("EntityNotExist.Role", "STS-2"),
         );
         assert_eq!(two.iter().count(), 2);
-    }
-
-    #[test]
-    fn lookup_failures_are_worded_for_the_command() {
-        let ambiguous = || LookupError::AmbiguousPolicy {
-            role: "R".into(),
-            default_policy: "P".into(),
-            candidates: vec!["A".into(), "B".into()],
-        };
-        let import = lookup_failed(ambiguous(), Purpose::Import);
-        let d = import.iter().next().unwrap();
-        assert_eq!(d.summary, "Cannot tell which policy to import");
-        assert!(
-            d.detail.contains("A, B") && d.detail.contains("R:POLICY_NAME"),
-            "{}",
-            d.detail
-        );
-        let read = lookup_failed(ambiguous(), Purpose::DataSource);
-        let d = read.iter().next().unwrap();
-        assert_eq!(d.summary, "Cannot tell which policy to read");
-        assert!(d.detail.contains("Set policy_name"), "{}", d.detail);
-        let missing = lookup_failed(
-            LookupError::RoleNotFound { role: "R".into() },
-            Purpose::DataSource,
-        );
-        assert!(missing
-            .iter()
-            .next()
-            .unwrap()
-            .summary
-            .contains("Cannot read"));
     }
 }

@@ -7,10 +7,23 @@ use std::collections::BTreeSet;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::plugin::value::{self, Tri, Type, Value};
 use crate::policy;
-use crate::provider::validation;
+use crate::provider::{registry, validation};
 
 /// The function's name; Terraform users call it as `provider::alicr::<NAME>`.
-pub const NAME: &str = "custom_oss_role_policy";
+pub(crate) const NAME: &str = "custom_oss_role_policy";
+
+/// The function as the registry knows it.
+pub(crate) struct CustomOssRolePolicy;
+
+impl registry::Function for CustomOssRolePolicy {
+    fn signature(&self) -> Signature {
+        signature()
+    }
+
+    fn call(&self, arguments: &[pb::DynamicValue]) -> Result<pb::DynamicValue, CallError> {
+        call(arguments)
+    }
+}
 
 /// One positional parameter of a provider function.
 #[derive(Debug, Clone)]
@@ -33,7 +46,7 @@ pub struct Signature {
 }
 
 /// The signature of `custom_oss_role_policy`.
-pub fn signature() -> Signature {
+pub(crate) fn signature() -> Signature {
     Signature {
         name: NAME,
         summary: "Render the ACR custom OSS bucket policy document",
@@ -78,9 +91,9 @@ impl Signature {
 
 /// Why a call failed: the message and, when one argument is at fault, its zero-based position.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallError {
-    pub text: String,
-    pub argument: Option<i64>,
+pub(crate) struct CallError {
+    pub(crate) text: String,
+    pub(crate) argument: Option<i64>,
 }
 
 impl CallError {
@@ -98,7 +111,7 @@ impl CallError {
         }
     }
 
-    pub fn into_proto(self) -> pb::FunctionError {
+    pub(crate) fn into_proto(self) -> pb::FunctionError {
         pb::FunctionError {
             text: self.text,
             function_argument: self.argument,
@@ -107,7 +120,7 @@ impl CallError {
 }
 
 /// Evaluates `custom_oss_role_policy` on the arguments exactly as Terraform sent them.
-pub fn call(arguments: &[pb::DynamicValue]) -> Result<pb::DynamicValue, CallError> {
+pub(crate) fn call(arguments: &[pb::DynamicValue]) -> Result<pb::DynamicValue, CallError> {
     let [argument] = arguments else {
         return Err(CallError::call(format!(
             "{NAME} takes exactly one argument (bucket_names), got {}",
@@ -146,7 +159,7 @@ fn decode_buckets(argument: &pb::DynamicValue) -> Result<Tri<BTreeSet<String>>, 
 }
 
 /// The policy document for a known bucket set, or an error naming every bad bucket name.
-pub fn render(buckets: &BTreeSet<String>) -> Result<String, CallError> {
+pub(crate) fn render(buckets: &BTreeSet<String>) -> Result<String, CallError> {
     if let Err(rule) = validation::validate_bucket_set_non_empty(buckets) {
         return Err(CallError::argument(0, rule));
     }

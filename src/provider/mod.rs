@@ -1,17 +1,31 @@
-//! The provider: the tfplugin6 service that dispatches Terraform's calls to the typed handlers of
-//! the provider block, the resource, the data source and the function.
+//! The provider: the tfplugin6 service. Every call about a resource, a data source or a function
+//! is looked up by type name in the [`registry`] and handled here the same way for each: decode
+//! the values, set the deadline of the client, split apply into create, update and delete, carry
+//! private state, encode the answer.
+//!
+//! # Layout
+//! - [`registry`]: the traits a resource, data source or function implements, and the registry.
+//! - [`config`]: the provider block, and building the client from it.
+//! - [`role`]: the `alicr_custom_oss_role` resource, one file per operation.
+//! - [`data_source`]: the `alicr_custom_oss_role` data source.
+//! - [`function`]: the `custom_oss_role_policy` provider function.
+//! - [`errors`]: the one place Alibaba Cloud errors become diagnostics.
+//! - [`validation`]: the input rules (names, ranges, URLs, durations).
 
 pub mod config;
 pub mod data_source;
 pub mod errors;
 pub mod function;
-pub mod lifecycle;
-pub mod resource;
+pub mod registry;
+pub mod role;
 pub mod validation;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use tokio::sync::RwLock;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
@@ -20,23 +34,15 @@ use crate::plugin::diagnostics::Diagnostics;
 use crate::plugin::proto::tfplugin6::{self as pb, provider_server::Provider};
 use crate::plugin::value::{self, Type, Value};
 use config::ProviderConfig;
-use data_source::DataSourceModel;
-use resource::RoleModel;
+use errors::TimeLimit;
+use registry::{AnyResource, Operation, Outcome, Registry};
 
-/// The value types of the schemas, built once: every RPC decodes or encodes with one of them.
-fn role_schema() -> &'static crate::plugin::schema::Schema {
-    static SCHEMA: OnceLock<crate::plugin::schema::Schema> = OnceLock::new();
-    SCHEMA.get_or_init(resource::schema)
-}
-
-fn role_type() -> &'static Type {
-    static TYPE: OnceLock<Type> = OnceLock::new();
-    TYPE.get_or_init(|| role_schema().value_type())
-}
-
-fn data_source_type() -> &'static Type {
-    static TYPE: OnceLock<Type> = OnceLock::new();
-    TYPE.get_or_init(|| data_source::schema().value_type())
+/// Every resource, data source and function this provider serves: adding one is one line here.
+pub fn registry() -> Registry {
+    Registry::default()
+        .with_resource(role::CustomOssRole)
+        .with_data_source(data_source::CustomOssRoleData)
+        .with_function(function::CustomOssRolePolicy)
 }
 
 fn provider_config_type() -> &'static Type {
@@ -48,9 +54,15 @@ fn provider_config_type() -> &'static Type {
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/alicr/alicr";
 
 /// The provider service; a cheap clonable handle over its shared state.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ProviderService {
     state: Arc<State>,
+}
+
+impl Default for ProviderService {
+    fn default() -> Self {
+        Self::with_registry(registry())
+    }
 }
 
 /// What `ConfigureProvider` left for the handlers.
@@ -63,8 +75,8 @@ enum Configured {
     Deferred { unknown: Vec<String> },
 }
 
-#[derive(Default)]
 struct State {
+    registry: Registry,
     configured: RwLock<Option<Configured>>,
     /// Cancelled by `StopProvider`; replaced so the provider keeps serving afterwards.
     stop: Mutex<CancellationToken>,
@@ -75,12 +87,27 @@ impl ProviderService {
         Self::default()
     }
 
+    /// A service for the types in `registry` (the provider's own: [`registry()`]).
+    pub(crate) fn with_registry(registry: Registry) -> Self {
+        ProviderService {
+            state: Arc::new(State {
+                registry,
+                configured: RwLock::new(None),
+                stop: Mutex::new(CancellationToken::new()),
+            }),
+        }
+    }
+
     /// The token in-flight operations watch; cancelled by `StopProvider`.
     pub fn stop_token(&self) -> CancellationToken {
         match self.state.stop.lock() {
             Ok(token) => token.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    fn registry(&self) -> &Registry {
+        &self.state.registry
     }
 }
 
@@ -103,15 +130,6 @@ fn configuration_not_known(unknown: &[String]) -> Diagnostics {
         if names.len() == 1 { "it" } else { "them" },
     );
     diags.error("Provider configuration not known yet", detail);
-    diags
-}
-
-fn unknown_type(type_name: &str) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    diags.error(
-        "Unknown resource type",
-        format!("this provider has no resource or data source named {type_name:?}"),
-    );
     diags
 }
 
@@ -149,35 +167,12 @@ fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
         })
 }
 
-fn decode_role(dynamic: Option<&pb::DynamicValue>) -> Result<Option<RoleModel>, Diagnostics> {
-    decode_role_value(dynamic).map(|(_, model)| model)
-}
-
-/// The decoded value as Terraform sent it (for what a typed model cannot hold, such as a set
-/// with some unknown elements) together with its typed model.
-fn decode_role_value(
-    dynamic: Option<&pb::DynamicValue>,
-) -> Result<(Value, Option<RoleModel>), Diagnostics> {
-    let value = decode(dynamic, role_type())?;
-    if matches!(value, Value::Null) {
-        return Ok((value, None));
-    }
-    let model = RoleModel::from_value(&value)?;
-    Ok((value, Some(model)))
-}
-
-/// Every check of a configuration that can be made before apply.
-fn validate_role_config(raw: &Value, model: &RoleModel) -> Diagnostics {
-    let mut diags = model.validate();
-    diags.extend(resource::validate_partial_buckets(raw));
-    diags
-}
-
-fn encode_role(model: Option<&RoleModel>) -> Result<pb::DynamicValue, Diagnostics> {
-    match model {
-        Some(model) => encode(&model.to_value(), role_type()),
-        None => encode(&Value::Null, role_type()),
-    }
+/// A resource's state, or null when there is none.
+fn encode_state(
+    resource: &dyn AnyResource,
+    state: Option<&Value>,
+) -> Result<pb::DynamicValue, Diagnostics> {
+    encode(state.unwrap_or(&Value::Null), resource.value_type())
 }
 
 impl ProviderService {
@@ -196,18 +191,16 @@ impl ProviderService {
             }
         }
     }
-}
 
-impl ProviderService {
     /// The configured client whose every call (retries and backoff included) ends within
     /// `limit` from now, and that deadline.
     /// The deadline is named after `ran_out`, so a call that runs out says which limit it was.
     async fn client_until(
         &self,
-        limit: std::time::Duration,
-        ran_out: errors::TimeLimit<'_>,
-    ) -> Result<(Client, tokio::time::Instant), Diagnostics> {
-        let deadline = tokio::time::Instant::now() + limit;
+        limit: Duration,
+        ran_out: TimeLimit<'_>,
+    ) -> Result<(Client, Instant), Diagnostics> {
+        let deadline = Instant::now() + limit;
         let client = self
             .client()
             .await?
@@ -219,11 +212,11 @@ impl ProviderService {
 /// Adds the diagnostic that names the timeout when failures came with the deadline passed.
 fn with_timeout_note(
     mut diags: Diagnostics,
-    ran_out: errors::TimeLimit<'_>,
-    limit: std::time::Duration,
-    deadline: tokio::time::Instant,
+    ran_out: TimeLimit<'_>,
+    limit: Duration,
+    deadline: Instant,
 ) -> Diagnostics {
-    if diags.has_errors() && tokio::time::Instant::now() >= deadline {
+    if diags.has_errors() && Instant::now() >= deadline {
         let timed_out = errors::timed_out(ran_out, limit, &diags);
         diags.extend(timed_out);
     }
@@ -236,17 +229,27 @@ impl Provider for ProviderService {
         &self,
         _request: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let registry = self.registry();
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
-            resources: vec![pb::get_metadata::ResourceMetadata {
-                type_name: resource::TYPE_NAME.to_string(),
-            }],
-            data_sources: vec![pb::get_metadata::DataSourceMetadata {
-                type_name: data_source::TYPE_NAME.to_string(),
-            }],
-            functions: vec![pb::get_metadata::FunctionMetadata {
-                name: function::NAME.to_string(),
-            }],
+            resources: registry
+                .resource_schemas()
+                .map(|(type_name, _)| pb::get_metadata::ResourceMetadata {
+                    type_name: type_name.to_string(),
+                })
+                .collect(),
+            data_sources: registry
+                .data_source_schemas()
+                .map(|(type_name, _)| pb::get_metadata::DataSourceMetadata {
+                    type_name: type_name.to_string(),
+                })
+                .collect(),
+            functions: registry
+                .function_signatures()
+                .map(|signature| pb::get_metadata::FunctionMetadata {
+                    name: signature.name.to_string(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -255,19 +258,18 @@ impl Provider for ProviderService {
         &self,
         _request: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let registry = self.registry();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(config::schema().to_proto()),
-            resource_schemas: [(
-                resource::TYPE_NAME.to_string(),
-                resource::schema().to_proto(),
-            )]
-            .into(),
-            data_source_schemas: [(
-                data_source::TYPE_NAME.to_string(),
-                data_source::schema().to_proto(),
-            )]
-            .into(),
-            functions: functions(),
+            resource_schemas: registry
+                .resource_schemas()
+                .map(|(type_name, schema)| (type_name.to_string(), schema.to_proto()))
+                .collect(),
+            data_source_schemas: registry
+                .data_source_schemas()
+                .map(|(type_name, schema)| (type_name.to_string(), schema.to_proto()))
+                .collect(),
+            functions: functions(registry),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -292,15 +294,17 @@ impl Provider for ProviderService {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let diagnostics = if request.type_name == resource::TYPE_NAME {
-            match decode_role_value(request.config.as_ref()) {
-                Ok((raw, Some(model))) => validate_role_config(&raw, &model),
-                Ok((_, None)) => Diagnostics::new(),
-                Err(diags) => diags,
-            }
-        } else {
-            unknown_type(&request.type_name)
-        };
+        let diagnostics = self
+            .registry()
+            .resource(&request.type_name)
+            .and_then(|resource| {
+                let config = decode(request.config.as_ref(), resource.value_type())?;
+                Ok(match config {
+                    Value::Null => Diagnostics::new(),
+                    config => resource.validate(&config),
+                })
+            })
+            .unwrap_or_else(|diags| diags);
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: diagnostics.into_proto(),
         }))
@@ -311,15 +315,17 @@ impl Provider for ProviderService {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let diagnostics = if request.type_name == data_source::TYPE_NAME {
-            match decode_data_source(request.config.as_ref()) {
-                Ok(Some(model)) => model.validate(),
-                Ok(None) => Diagnostics::new(),
-                Err(diags) => diags,
-            }
-        } else {
-            unknown_type(&request.type_name)
-        };
+        let diagnostics = self
+            .registry()
+            .data_source(&request.type_name)
+            .and_then(|data_source| {
+                let config = decode(request.config.as_ref(), data_source.value_type())?;
+                Ok(match config {
+                    Value::Null => Diagnostics::new(),
+                    config => data_source.validate(&config),
+                })
+            })
+            .unwrap_or_else(|diags| diags);
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: diagnostics.into_proto(),
         }))
@@ -330,11 +336,10 @@ impl Provider for ProviderService {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let result = if request.type_name != resource::TYPE_NAME {
-            Err(unknown_type(&request.type_name))
-        } else {
-            upgrade_state(request.raw_state.as_ref())
-        };
+        let result = self
+            .registry()
+            .resource(&request.type_name)
+            .and_then(|resource| upgrade_state(resource, request.raw_state.as_ref()));
         let (upgraded_state, diagnostics) = match result {
             Ok(state) => (Some(state), Diagnostics::new()),
             Err(diags) => (None, diags),
@@ -385,16 +390,16 @@ impl Provider for ProviderService {
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
-        let result = self.read_role(&request).await;
+        let result = self.read(&request).await;
         let mut response = pb::read_resource::Response {
             private: request.private,
             ..Default::default()
         };
         match result {
-            Ok((state, snapshot)) => {
+            Ok((state, private)) => {
                 response.new_state = Some(state);
-                if let Some(snapshot) = snapshot {
-                    response.private = snapshot.encode();
+                if let Some(private) = private {
+                    response.private = private;
                 }
             }
             Err(diags) => {
@@ -410,7 +415,7 @@ impl Provider for ProviderService {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let result = plan_role(&request);
+        let result = self.plan(&request);
         let mut response = pb::plan_resource_change::Response {
             planned_private: request.prior_private,
             ..Default::default()
@@ -431,14 +436,17 @@ impl Provider for ProviderService {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
         let mut private = request.planned_private.clone();
-        let (new_state, diagnostics) = match self.apply_role(&request).await {
-            Ok(outcome) => {
-                match (&outcome.state, &outcome.snapshot) {
+        let (new_state, diagnostics) = match self.apply(&request).await {
+            Ok((resource, outcome)) => {
+                match (&outcome.state, outcome.private) {
                     (None, _) => private.clear(),
-                    (Some(_), Some(snapshot)) => private = snapshot.encode(),
+                    (Some(_), Some(kept)) => private = kept,
                     (Some(_), None) => {}
                 }
-                (encode_role(outcome.state.as_ref()), outcome.diagnostics)
+                (
+                    encode_state(resource, outcome.state.as_ref()),
+                    outcome.diagnostics,
+                )
             }
             Err(diags) => (Ok(request.prior_state.clone().unwrap_or_default()), diags),
         };
@@ -463,10 +471,10 @@ impl Provider for ProviderService {
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let request = request.into_inner();
         let mut response = pb::import_resource_state::Response::default();
-        match self.import_role(&request).await {
+        match self.import(&request).await {
             Ok(state) => {
                 response.imported_resources = vec![pb::import_resource_state::ImportedResource {
-                    type_name: resource::TYPE_NAME.to_string(),
+                    type_name: request.type_name,
                     state: Some(state),
                     private: Vec::new(),
                 }]
@@ -497,7 +505,7 @@ impl Provider for ProviderService {
         _request: Request<pb::get_functions::Request>,
     ) -> Result<Response<pb::get_functions::Response>, Status> {
         Ok(Response::new(pb::get_functions::Response {
-            functions: functions(),
+            functions: functions(self.registry()),
             diagnostics: Vec::new(),
         }))
     }
@@ -507,13 +515,14 @@ impl Provider for ProviderService {
         request: Request<pb::call_function::Request>,
     ) -> Result<Response<pb::call_function::Response>, Status> {
         let request = request.into_inner();
-        let outcome = if request.name == function::NAME {
-            function::call(&request.arguments).map_err(function::CallError::into_proto)
-        } else {
-            Err(pb::FunctionError {
+        let outcome = match self.registry().function(&request.name) {
+            Some(function) => function
+                .call(&request.arguments)
+                .map_err(function::CallError::into_proto),
+            None => Err(pb::FunctionError {
                 text: format!("this provider has no function named {:?}", request.name),
                 function_argument: None,
-            })
+            }),
         };
         let response = match outcome {
             Ok(result) => pb::call_function::Response {
@@ -544,18 +553,11 @@ impl Provider for ProviderService {
 }
 
 /// The provider functions, by name, as `GetProviderSchema` and `GetFunctions` announce them.
-fn functions() -> std::collections::HashMap<String, pb::Function> {
-    [(function::NAME.to_string(), function::signature().to_proto())].into()
-}
-
-fn decode_data_source(
-    dynamic: Option<&pb::DynamicValue>,
-) -> Result<Option<DataSourceModel>, Diagnostics> {
-    let value = decode(dynamic, data_source_type())?;
-    if matches!(value, Value::Null) {
-        return Ok(None);
-    }
-    DataSourceModel::from_value(&value).map(Some)
+fn functions(registry: &Registry) -> HashMap<String, pb::Function> {
+    registry
+        .function_signatures()
+        .map(|signature| (signature.name.to_string(), signature.to_proto()))
+        .collect()
 }
 
 fn capabilities() -> pb::ServerCapabilities {
@@ -568,8 +570,11 @@ fn capabilities() -> pb::ServerCapabilities {
 
 /// Reads stored JSON state against the current schema (attributes that no longer exist are
 /// dropped) and hands it back as msgpack.
-fn upgrade_state(raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnostics> {
-    let ty = role_type();
+fn upgrade_state(
+    resource: &dyn AnyResource,
+    raw: Option<&pb::RawState>,
+) -> Result<pb::DynamicValue, Diagnostics> {
+    let ty = resource.value_type();
     let Some(raw) = raw.filter(|r| !r.json.is_empty()) else {
         let mut diags = Diagnostics::new();
         diags.error(
@@ -582,165 +587,148 @@ fn upgrade_state(raw: Option<&pb::RawState>) -> Result<pb::DynamicValue, Diagnos
         let mut diags = Diagnostics::new();
         diags.error(
             "Could not read the stored state",
-            format!("the state of alicr_custom_oss_role is not valid for this provider: {error}"),
+            format!(
+                "the state of {} is not valid for this provider: {error}",
+                resource.type_name()
+            ),
         );
         diags
     })?;
     encode(&value, ty)
 }
 
-fn plan_role(
-    request: &pb::plan_resource_change::Request,
-) -> Result<(pb::DynamicValue, Vec<pb::AttributePath>), Diagnostics> {
-    if request.type_name != resource::TYPE_NAME {
-        return Err(unknown_type(&request.type_name));
-    }
-    let prior = decode_role(request.prior_state.as_ref())?;
-    let Some(proposed) = decode_role(request.proposed_new_state.as_ref())? else {
-        // Destroy: the planned state is null.
-        return Ok((encode_role(None)?, Vec::new()));
-    };
-    let (config_raw, config) = decode_role_value(request.config.as_ref())?;
-    let config = config.unwrap_or_else(|| proposed.clone());
-    let diags = validate_role_config(&config_raw, &config);
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    let plan = resource::plan(prior.as_ref(), &proposed, &config);
-    let mut planned = plan.planned.to_value();
-    role_schema()
-        .block
-        .conform_to_config(&mut planned, &config_raw);
-    Ok((
-        encode(&planned, role_type())?,
-        plan.requires_replace.iter().map(|p| p.to_proto()).collect(),
-    ))
-}
-
-/// The resource handlers that talk to RAM.
+/// The resource handlers, the same for every resource type.
 impl ProviderService {
-    async fn read_role(
+    fn plan(
+        &self,
+        request: &pb::plan_resource_change::Request,
+    ) -> Result<(pb::DynamicValue, Vec<pb::AttributePath>), Diagnostics> {
+        let resource = self.registry().resource(&request.type_name)?;
+        let ty = resource.value_type();
+        let prior = decode(request.prior_state.as_ref(), ty)?;
+        let proposed = decode(request.proposed_new_state.as_ref(), ty)?;
+        if matches!(proposed, Value::Null) {
+            // Destroy: the planned state is null.
+            return Ok((encode_state(resource, None)?, Vec::new()));
+        }
+        let config = decode(request.config.as_ref(), ty)?;
+        let plan = resource.plan(&prior, &proposed, &config)?;
+        Ok((
+            encode(&plan.planned, ty)?,
+            plan.requires_replace.iter().map(|p| p.to_proto()).collect(),
+        ))
+    }
+
+    async fn read(
         &self,
         request: &pb::read_resource::Request,
-    ) -> Result<(pb::DynamicValue, Option<lifecycle::AttachmentSnapshot>), Diagnostics> {
-        if request.type_name != resource::TYPE_NAME {
-            return Err(unknown_type(&request.type_name));
+    ) -> Result<(pb::DynamicValue, Option<Vec<u8>>), Diagnostics> {
+        let resource = self.registry().resource(&request.type_name)?;
+        let prior = decode(request.current_state.as_ref(), resource.value_type())?;
+        if matches!(prior, Value::Null) {
+            return Ok((encode_state(resource, None)?, None));
         }
-        let Some(prior) = decode_role(request.current_state.as_ref())? else {
-            return Ok((encode_role(None)?, None));
+        let limit = resource.time_limit(&prior, Operation::Read)?;
+        let ran_out = TimeLimit::Resource {
+            type_name: resource.type_name(),
+            operation: Operation::Read.name(),
         };
-        let limit = prior.timeout(resource::Operation::Read);
-        let (client, deadline) = self
-            .client_until(limit, errors::TimeLimit::Resource("read"))
-            .await?;
-        let found = lifecycle::read(&client, &prior).await.map_err(|diags| {
-            with_timeout_note(diags, errors::TimeLimit::Resource("read"), limit, deadline)
-        })?;
+        let (client, deadline) = self.client_until(limit, ran_out).await?;
+        let found = resource
+            .read(&client, &prior)
+            .await
+            .map_err(|diags| with_timeout_note(diags, ran_out, limit, deadline))?;
         match found {
-            Some((current, snapshot)) => Ok((encode_role(Some(&current))?, Some(snapshot))),
-            None => Ok((encode_role(None)?, None)),
+            Some((current, private)) => Ok((encode_state(resource, Some(&current))?, private)),
+            None => Ok((encode_state(resource, None)?, None)),
         }
     }
 
-    async fn apply_role(
+    /// Apply, split into create (no prior state), update, and delete (no planned state).
+    async fn apply(
         &self,
         request: &pb::apply_resource_change::Request,
-    ) -> Result<lifecycle::Outcome, Diagnostics> {
-        if request.type_name != resource::TYPE_NAME {
-            return Err(unknown_type(&request.type_name));
-        }
-        let prior = decode_role(request.prior_state.as_ref())?;
-        let planned = decode_role(request.planned_state.as_ref())?;
+    ) -> Result<(&dyn AnyResource, Outcome<Value>), Diagnostics> {
+        let resource = self.registry().resource(&request.type_name)?;
+        let ty = resource.value_type();
+        let prior = decode(request.prior_state.as_ref(), ty)?;
+        let planned = decode(request.planned_state.as_ref(), ty)?;
         let stop = self.stop_token();
         let operation = match (&prior, &planned) {
-            (None, _) => resource::Operation::Create,
-            (Some(_), Some(_)) => resource::Operation::Update,
-            (Some(_), None) => resource::Operation::Delete,
+            (Value::Null, _) => Operation::Create,
+            (_, Value::Null) => Operation::Delete,
+            _ => Operation::Update,
         };
-        let limit = planned
-            .as_ref()
-            .or(prior.as_ref())
-            .map(|model| model.timeout(operation))
-            .unwrap_or(operation.default_timeout());
+        let limit = match &planned {
+            Value::Null => resource.time_limit(&prior, operation)?,
+            planned => resource.time_limit(planned, operation)?,
+        };
+        let ran_out = TimeLimit::Resource {
+            type_name: resource.type_name(),
+            operation: operation.name(),
+        };
         // Every retry and backoff of every call stops at the operation's deadline.
-        let (client, deadline) = self
-            .client_until(limit, errors::TimeLimit::Resource(operation.name()))
-            .await?;
-        let snapshot = lifecycle::AttachmentSnapshot::decode(&request.planned_private);
-        let mut outcome = match (prior, planned) {
-            (None, Some(planned)) => lifecycle::create(&client, &planned, &stop).await,
-            (Some(prior), Some(planned)) => {
-                lifecycle::update(&client, &prior, &planned, snapshot).await
+        let (client, deadline) = self.client_until(limit, ran_out).await?;
+        let private = &request.planned_private;
+        let mut outcome = match (&prior, &planned) {
+            (Value::Null, Value::Null) => Outcome::keeping_private(None, Diagnostics::new()),
+            (Value::Null, planned) => resource.create(&client, planned, &stop).await,
+            (prior, Value::Null) => {
+                let diagnostics = resource.delete(&client, prior, private).await;
+                let state = diagnostics.has_errors().then(|| prior.clone());
+                Outcome::keeping_private(state, diagnostics)
             }
-            (Some(prior), None) => {
-                let diagnostics = lifecycle::delete(&client, &prior, snapshot.as_ref()).await;
-                let state = diagnostics.has_errors().then_some(prior);
-                lifecycle::Outcome {
-                    state,
-                    diagnostics,
-                    snapshot: None,
-                }
-            }
-            (None, None) => lifecycle::Outcome::default(),
+            (prior, planned) => resource.update(&client, prior, planned, private).await,
         };
-        outcome.diagnostics = with_timeout_note(
-            outcome.diagnostics,
-            errors::TimeLimit::Resource(operation.name()),
-            limit,
-            deadline,
-        );
-        Ok(outcome)
+        outcome.diagnostics = with_timeout_note(outcome.diagnostics, ran_out, limit, deadline);
+        Ok((resource, outcome))
+    }
+
+    async fn import(
+        &self,
+        request: &pb::import_resource_state::Request,
+    ) -> Result<pb::DynamicValue, Diagnostics> {
+        let resource = self.registry().resource(&request.type_name)?;
+        let limit = resource.import_time_limit();
+        let (client, deadline) = self.client_until(limit, TimeLimit::Fixed("import")).await?;
+        let state = resource
+            .import(&client, &request.id)
+            .await
+            .map_err(|diags| {
+                with_timeout_note(diags, TimeLimit::Fixed("import"), limit, deadline)
+            })?;
+        encode_state(resource, Some(&state))
     }
 
     async fn read_data(
         &self,
         request: &pb::read_data_source::Request,
     ) -> Result<(pb::DynamicValue, Diagnostics), Diagnostics> {
-        if request.type_name != data_source::TYPE_NAME {
-            return Err(unknown_type(&request.type_name));
-        }
-        let Some(config) = decode_data_source(request.config.as_ref())? else {
+        let data_source = self.registry().data_source(&request.type_name)?;
+        let ty = data_source.value_type();
+        let config = decode(request.config.as_ref(), ty)?;
+        if matches!(config, Value::Null) {
             let mut diags = Diagnostics::new();
             diags.error(
                 "Missing data source configuration",
-                "Terraform sent no configuration for data.alicr_custom_oss_role",
+                format!(
+                    "Terraform sent no configuration for data.{}",
+                    data_source.type_name()
+                ),
             );
             return Err(diags);
-        };
-        let limit = resource::DEFAULT_READ_TIMEOUT;
-        let (client, deadline) = self
-            .client_until(
-                limit,
-                errors::TimeLimit::Fixed("read of data.alicr_custom_oss_role"),
-            )
-            .await?;
-        let (found, warnings) = data_source::read(&client, &config).await.map_err(|diags| {
-            with_timeout_note(
-                diags,
-                errors::TimeLimit::Fixed("read of data.alicr_custom_oss_role"),
-                limit,
-                deadline,
-            )
-        })?;
-        Ok((encode(&found.to_value(), data_source_type())?, warnings))
-    }
-
-    async fn import_role(
-        &self,
-        request: &pb::import_resource_state::Request,
-    ) -> Result<pb::DynamicValue, Diagnostics> {
-        if request.type_name != resource::TYPE_NAME {
-            return Err(unknown_type(&request.type_name));
         }
-        let limit = resource::DEFAULT_READ_TIMEOUT;
-        let (client, deadline) = self
-            .client_until(limit, errors::TimeLimit::Fixed("import"))
-            .await?;
-        let model = lifecycle::import(&client, &request.id)
+        let limit = data_source.time_limit();
+        let what = format!("read of data.{}", data_source.type_name());
+        let ran_out = TimeLimit::Fixed(&what);
+        let (client, deadline) = self.client_until(limit, ran_out).await?;
+        let (found, warnings) = data_source
+            .read(&client, &config)
             .await
-            .map_err(|diags| {
-                with_timeout_note(diags, errors::TimeLimit::Fixed("import"), limit, deadline)
-            })?;
-        encode_role(Some(&model))
+            .map_err(|diags| with_timeout_note(diags, ran_out, limit, deadline))?;
+        Ok((encode(&found, ty)?, warnings))
     }
 }
+
+#[cfg(test)]
+mod tests;

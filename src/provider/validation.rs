@@ -6,21 +6,21 @@
 use std::collections::BTreeSet;
 
 /// Shortest and longest OSS bucket name.
-pub const BUCKET_NAME_LEN: (usize, usize) = (3, 63);
+pub(crate) const BUCKET_NAME_LEN: (usize, usize) = (3, 63);
 /// Shortest and longest RAM role name.
-pub const ROLE_NAME_LEN: (usize, usize) = (1, 64);
+pub(crate) const ROLE_NAME_LEN: (usize, usize) = (1, 64);
 /// Shortest and longest RAM policy name.
-pub const POLICY_NAME_LEN: (usize, usize) = (1, 128);
+pub(crate) const POLICY_NAME_LEN: (usize, usize) = (1, 128);
 /// Longest role description, in characters.
-pub const DESCRIPTION_MAX_CHARS: usize = 1024;
+pub(crate) const DESCRIPTION_MAX_CHARS: usize = 1024;
 /// Allowed `max_session_duration` range in seconds (inclusive).
-pub const MAX_SESSION_DURATION_RANGE: (i64, i64) = (3600, 43200);
+pub(crate) const MAX_SESSION_DURATION_RANGE: (i64, i64) = (3600, 43200);
 /// Shortest and longest STS role session name.
-pub const SESSION_NAME_LEN: (usize, usize) = (2, 64);
+pub(crate) const SESSION_NAME_LEN: (usize, usize) = (2, 64);
 /// Allowed STS `session_expiration` range in seconds (inclusive).
-pub const SESSION_EXPIRATION_RANGE: (i64, i64) = (900, 3600);
+pub(crate) const SESSION_EXPIRATION_RANGE: (i64, i64) = (900, 3600);
 /// Accepted values of `signature_algorithm`.
-pub const SIGNATURE_ALGORITHMS: &[&str] = &["HMAC-SHA1", "ACS3-HMAC-SHA256"];
+pub(crate) const SIGNATURE_ALGORITHMS: &[&str] = &["HMAC-SHA1", "ACS3-HMAC-SHA256"];
 
 fn is_lower_alnum(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit()
@@ -28,7 +28,7 @@ fn is_lower_alnum(b: u8) -> bool {
 
 /// An OSS bucket name: 3-63 characters of lower-case letters, digits and hyphens, starting and
 /// ending with a letter or digit.
-pub fn validate_bucket_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_bucket_name(name: &str) -> Result<(), String> {
     let bytes = name.as_bytes();
     let (min, max) = BUCKET_NAME_LEN;
     let ok = (min..=max).contains(&bytes.len())
@@ -47,18 +47,12 @@ pub fn validate_bucket_name(name: &str) -> Result<(), String> {
 
 /// The set of bucket names must not be empty (each name is checked by
 /// [`validate_bucket_name`]).
-pub fn validate_bucket_set_non_empty<T>(names: &BTreeSet<T>) -> Result<(), String> {
+pub(crate) fn validate_bucket_set_non_empty<T>(names: &BTreeSet<T>) -> Result<(), String> {
     if names.is_empty() {
         Err("bucket_names must contain at least one bucket name".to_owned())
     } else {
         Ok(())
     }
-}
-
-/// Every name valid and at least one of them; the first problem found is reported.
-pub fn validate_bucket_names(names: &BTreeSet<String>) -> Result<(), String> {
-    validate_bucket_set_non_empty(names)?;
-    names.iter().try_for_each(|n| validate_bucket_name(n))
 }
 
 fn chars_in(name: &str, extra: &[u8]) -> bool {
@@ -67,7 +61,7 @@ fn chars_in(name: &str, extra: &[u8]) -> bool {
 }
 
 /// A RAM role name: 1-64 characters of letters, digits, `.` and `-`.
-pub fn validate_role_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_role_name(name: &str) -> Result<(), String> {
     let (min, max) = ROLE_NAME_LEN;
     if (min..=max).contains(&name.len()) && chars_in(name, b".-") {
         Ok(())
@@ -79,7 +73,7 @@ pub fn validate_role_name(name: &str) -> Result<(), String> {
 }
 
 /// A RAM policy name: 1-128 characters of letters, digits and `-`.
-pub fn validate_policy_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_policy_name(name: &str) -> Result<(), String> {
     let (min, max) = POLICY_NAME_LEN;
     if (min..=max).contains(&name.len()) && chars_in(name, b"-") {
         Ok(())
@@ -91,7 +85,7 @@ pub fn validate_policy_name(name: &str) -> Result<(), String> {
 }
 
 /// A role description: at most 1024 characters (Unicode scalar values, not bytes).
-pub fn validate_description(description: &str) -> Result<(), String> {
+pub(crate) fn validate_description(description: &str) -> Result<(), String> {
     let count = description.chars().count();
     if count <= DESCRIPTION_MAX_CHARS {
         Ok(())
@@ -103,7 +97,7 @@ pub fn validate_description(description: &str) -> Result<(), String> {
 }
 
 /// `max_session_duration`: 3600-43200 seconds.
-pub fn validate_max_session_duration(seconds: i64) -> Result<(), String> {
+pub(crate) fn validate_max_session_duration(seconds: i64) -> Result<(), String> {
     let (min, max) = MAX_SESSION_DURATION_RANGE;
     if (min..=max).contains(&seconds) {
         Ok(())
@@ -115,7 +109,7 @@ pub fn validate_max_session_duration(seconds: i64) -> Result<(), String> {
 }
 
 /// An STS role session name: 2-64 characters of letters, digits, `.`, `@`, `_` and `-`.
-pub fn validate_session_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_session_name(name: &str) -> Result<(), String> {
     let (min, max) = SESSION_NAME_LEN;
     if (min..=max).contains(&name.len()) && chars_in(name, b".@_-") {
         Ok(())
@@ -128,7 +122,7 @@ pub fn validate_session_name(name: &str) -> Result<(), String> {
 }
 
 /// STS `session_expiration`: 900-3600 seconds.
-pub fn validate_session_expiration(seconds: i64) -> Result<(), String> {
+pub(crate) fn validate_session_expiration(seconds: i64) -> Result<(), String> {
     let (min, max) = SESSION_EXPIRATION_RANGE;
     if (min..=max).contains(&seconds) {
         Ok(())
@@ -140,7 +134,7 @@ pub fn validate_session_expiration(seconds: i64) -> Result<(), String> {
 }
 
 /// A RAM role ARN: `acs:ram::<account id digits>:role/<role name>`.
-pub fn validate_role_arn(arn: &str) -> Result<(), String> {
+pub(crate) fn validate_role_arn(arn: &str) -> Result<(), String> {
     let ok = arn
         .strip_prefix("acs:ram::")
         .and_then(|rest| rest.split_once(":role/"))
@@ -162,7 +156,7 @@ pub fn validate_role_arn(arn: &str) -> Result<(), String> {
 
 /// Alibaba Cloud's public regions when this was written; a region id not listed is only warned
 /// about, since new regions open.
-pub const KNOWN_REGIONS: &[&str] = &[
+pub(crate) const KNOWN_REGIONS: &[&str] = &[
     "cn-hangzhou",
     "cn-shanghai",
     "cn-qingdao",
@@ -202,7 +196,7 @@ pub const KNOWN_REGIONS: &[&str] = &[
 
 /// A region id: lower-case letters, digits and hyphens in parts, such as `cn-hangzhou` or
 /// `ap-southeast-1`.
-pub fn validate_region(region: &str) -> Result<(), String> {
+pub(crate) fn validate_region(region: &str) -> Result<(), String> {
     let parts: Vec<&str> = region.split('-').collect();
     let well_formed = parts.len() >= 2
         && parts[0].len() == 2
@@ -223,11 +217,11 @@ pub fn validate_region(region: &str) -> Result<(), String> {
 }
 
 /// The address of Alibaba Cloud's instance metadata service.
-pub const ECS_METADATA_HOST: &str = "100.100.100.200";
+pub(crate) const ECS_METADATA_HOST: &str = "100.100.100.200";
 
 /// The metadata service endpoint: plain `http://` (as the service speaks) to its own address or
 /// to a loopback host (the emulator), and nothing else, since it hands out credentials.
-pub fn validate_metadata_endpoint(url: &str) -> Result<(), String> {
+pub(crate) fn validate_metadata_endpoint(url: &str) -> Result<(), String> {
     let rule = || {
         format!(
             "ecs_metadata endpoint {url:?} must be http://{ECS_METADATA_HOST} or http:// on a \
@@ -250,7 +244,7 @@ pub fn validate_metadata_endpoint(url: &str) -> Result<(), String> {
 }
 
 /// `signature_algorithm`: `HMAC-SHA1` or `ACS3-HMAC-SHA256` (exact spelling).
-pub fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
+pub(crate) fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
     if SIGNATURE_ALGORITHMS.contains(&algorithm) {
         Ok(())
     } else {
@@ -263,7 +257,7 @@ pub fn validate_signature_algorithm(algorithm: &str) -> Result<(), String> {
 /// An endpoint: the same rule the client applies when it is configured
 /// ([`crate::alicloud::endpoint::Endpoint::parse`]), so that `terraform validate` and the
 /// provider never disagree.
-pub fn validate_endpoint_url(url: &str) -> Result<(), String> {
+pub(crate) fn validate_endpoint_url(url: &str) -> Result<(), String> {
     crate::alicloud::endpoint::Endpoint::parse(url)
         .map(|_| ())
         .map_err(|error| match error {
@@ -273,15 +267,17 @@ pub fn validate_endpoint_url(url: &str) -> Result<(), String> {
 }
 
 /// RAM's limits on tags: how many per resource and how long keys and values may be.
-pub const MAX_TAGS: usize = 20;
-pub const TAG_KEY_LEN: (usize, usize) = (1, 128);
-pub const TAG_VALUE_MAX_CHARS: usize = 128;
+pub(crate) const MAX_TAGS: usize = 20;
+pub(crate) const TAG_KEY_LEN: (usize, usize) = (1, 128);
+pub(crate) const TAG_VALUE_MAX_CHARS: usize = 128;
 /// Key prefixes RAM reserves for Alibaba Cloud's own tags.
-pub const RESERVED_TAG_PREFIXES: &[&str] = &["acs:", "aliyun"];
+pub(crate) const RESERVED_TAG_PREFIXES: &[&str] = &["acs:", "aliyun"];
 
 /// RAM's tag rules: at most 20, keys 1-128 characters not starting with a reserved prefix,
 /// values at most 128 characters.
-pub fn validate_tags(tags: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+pub(crate) fn validate_tags(
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), String> {
     // Every problem at once: one `terraform validate` shows all that needs fixing.
     let mut problems = Vec::new();
     if tags.len() > MAX_TAGS {
@@ -319,7 +315,7 @@ pub fn validate_tags(tags: &std::collections::BTreeMap<String, String>) -> Resul
 
 /// Parses a Terraform (Go) duration such as `"30s"`, `"1h30m"` or `"1.5m"` into a positive
 /// duration.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let rule = || {
         format!("{text:?} is not a duration: use a number and a unit (ms, s, m or h), e.g. \"90s\" or \"1h30m\"")
     };
@@ -406,10 +402,7 @@ mod tests {
             .contains("at least one"));
         let one: BTreeSet<String> = ["abc".to_owned()].into();
         assert!(ok(validate_bucket_set_non_empty(&one)));
-        assert!(ok(validate_bucket_names(&one)));
-        assert!(!ok(validate_bucket_names(&empty)));
-        let mixed: BTreeSet<String> = ["abc".to_owned(), "B-ad".to_owned()].into();
-        assert!(validate_bucket_names(&mixed)
+        assert!(validate_bucket_name("B-ad")
             .expect_err("bad member")
             .contains("\"B-ad\""));
     }

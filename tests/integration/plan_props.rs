@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use terraform_provider_alicr::plugin::proto::tfplugin6::{self as pb, provider_server::Provider};
 use terraform_provider_alicr::plugin::schema::{Block, Presence};
 use terraform_provider_alicr::plugin::value::{self, Number, Type, Value};
-use terraform_provider_alicr::provider::{resource, ProviderService};
+use terraform_provider_alicr::provider::{role as resource, ProviderService};
 
 /// One configured argument: absent, unknown, or a valid value (possibly with unknown parts).
 fn scalar(known: BoxedStrategy<Value>) -> BoxedStrategy<Value> {

@@ -10,7 +10,7 @@ use terraform_provider_alicr::plugin::proto::tfplugin6::{
 };
 use terraform_provider_alicr::plugin::server;
 use terraform_provider_alicr::plugin::value::{self, Value};
-use terraform_provider_alicr::provider::{resource, ProviderService};
+use terraform_provider_alicr::provider::{role as resource, ProviderService};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 

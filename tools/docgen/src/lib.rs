@@ -2,7 +2,8 @@
 //!
 //! Pages are hand-written Markdown in the Terraform Registry layout. Inside them, a section
 //! between `<!-- generated:KIND ARG -->` and `<!-- /generated -->` is owned by this tool:
-//! - `schema provider|resource|data-source`: the attribute reference of that block, from the
+//! - `schema provider|resource|data-source`: the attribute reference of that block (for a
+//!   resource or data source, of the type the page is named after), from the
 //!   same declarations the provider serves to Terraform (so descriptions cannot drift);
 //! - `function NAME`: a provider function's signature and arguments;
 //! - `example PATH`: the example file at `PATH` (relative to the repository root), which the
@@ -13,7 +14,8 @@
 //!
 //! # Layout
 //! - [`render`]: Markdown for schema, function and example sections.
-//! - this file: markers, the page set, check and write.
+//! - this file: markers, the page set (one page per type in the provider's registry), check
+//!   and write.
 
 pub mod render;
 
@@ -22,43 +24,83 @@ use std::path::{Path, PathBuf};
 
 use terraform_provider_alicr::plugin::schema::Schema;
 use terraform_provider_alicr::provider::function::Signature;
-use terraform_provider_alicr::provider::{config, data_source, function, resource};
+use terraform_provider_alicr::provider::{config, registry};
 
 const BEGIN: &str = "<!-- generated:";
 const END: &str = "<!-- /generated -->";
+
+/// The prefix of every type name; a type's page is named after the rest of it.
+const TYPE_PREFIX: &str = "alicr_";
 
 /// Everything the docs are generated from.
 #[derive(Debug, Clone)]
 pub struct Sources {
     pub provider: Schema,
-    pub resource: Schema,
-    pub data_source: Schema,
+    /// Every resource's type name and schema.
+    pub resources: Vec<(String, Schema)>,
+    /// Every data source's type name and schema.
+    pub data_sources: Vec<(String, Schema)>,
     pub functions: Vec<Signature>,
 }
 
 impl Sources {
-    /// The schemas and functions this build of the provider serves.
+    /// The schemas and functions this build of the provider serves, from its registry.
     pub fn current() -> Sources {
+        let registry = registry();
+        let named = |(name, schema): (&str, &Schema)| (name.to_string(), schema.clone());
         Sources {
             provider: config::schema(),
-            resource: resource::schema(),
-            data_source: data_source::schema(),
-            functions: vec![function::signature()],
+            resources: registry.resource_schemas().map(named).collect(),
+            data_sources: registry.data_source_schemas().map(named).collect(),
+            functions: registry.function_signatures().collect(),
         }
+    }
+
+    /// Pages that must exist and must carry the given generated section, so deleting a marker
+    /// cannot make the check pass: the provider's, and one per resource, data source and
+    /// function, where the Registry layout puts it.
+    pub fn required_sections(&self) -> Vec<(PathBuf, String)> {
+        let mut required = vec![(
+            PathBuf::from("docs/index.md"),
+            "schema provider".to_string(),
+        )];
+        for (type_name, _) in &self.resources {
+            required.push((type_page("resources", type_name), "schema resource".into()));
+        }
+        for (type_name, _) in &self.data_sources {
+            required.push((
+                type_page("data-sources", type_name),
+                "schema data-source".into(),
+            ));
+        }
+        for function in &self.functions {
+            required.push((
+                PathBuf::from(format!("docs/functions/{}.md", function.name)),
+                format!("function {}", function.name),
+            ));
+        }
+        required
+    }
+
+    /// The schema of the resource or data source (`kind`) documented on `page`.
+    fn schema_on_page(&self, kind: &str, page: &Path) -> Result<&Schema, String> {
+        let (folder, types) = match kind {
+            "resource" => ("resources", &self.resources),
+            _ => ("data-sources", &self.data_sources),
+        };
+        types
+            .iter()
+            .find(|(type_name, _)| type_page(folder, type_name) == page)
+            .map(|(_, schema)| schema)
+            .ok_or_else(|| format!("no {kind} of this provider is documented on this page"))
     }
 }
 
-/// Pages that must exist and must carry the given generated section, so deleting a marker
-/// cannot make the check pass.
-pub const REQUIRED_SECTIONS: &[(&str, &str)] = &[
-    ("docs/index.md", "schema provider"),
-    ("docs/resources/custom_oss_role.md", "schema resource"),
-    ("docs/data-sources/custom_oss_role.md", "schema data-source"),
-    (
-        "docs/functions/custom_oss_role_policy.md",
-        "function custom_oss_role_policy",
-    ),
-];
+/// `docs/resources/custom_oss_role.md` for `alicr_custom_oss_role`.
+fn type_page(folder: &str, type_name: &str) -> PathBuf {
+    let short = type_name.strip_prefix(TYPE_PREFIX).unwrap_or(type_name);
+    PathBuf::from(format!("docs/{folder}/{short}.md"))
+}
 
 /// A page that is not as it would be generated, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +119,7 @@ impl fmt::Display for Finding {
 /// broken markers are left untouched and reported.
 pub fn write(root: &Path, sources: &Sources) -> Result<Vec<PathBuf>, Vec<Finding>> {
     let mut changed = Vec::new();
-    let mut findings = missing_sections(root);
+    let mut findings = missing_sections(root, sources);
     for page in pages(root, &mut findings) {
         match regenerate_page(root, &page, sources) {
             Ok((old, new)) if old != new => match std::fs::write(root.join(&page), new) {
@@ -98,7 +140,7 @@ pub fn write(root: &Path, sources: &Sources) -> Result<Vec<PathBuf>, Vec<Finding
 /// Every page whose text differs from what [`write`] would produce, and every required
 /// section that is missing. Empty means the docs are current.
 pub fn check(root: &Path, sources: &Sources) -> Vec<Finding> {
-    let mut findings = missing_sections(root);
+    let mut findings = missing_sections(root, sources);
     for page in pages(root, &mut findings) {
         match regenerate_page(root, &page, sources) {
             Ok((old, new)) => {
@@ -144,18 +186,19 @@ fn pages(root: &Path, findings: &mut Vec<Finding>) -> Vec<PathBuf> {
     found
 }
 
-fn missing_sections(root: &Path) -> Vec<Finding> {
-    REQUIRED_SECTIONS
-        .iter()
+fn missing_sections(root: &Path, sources: &Sources) -> Vec<Finding> {
+    sources
+        .required_sections()
+        .into_iter()
         .filter_map(|(page, directive)| {
             let marker = format!("{BEGIN}{directive} -->");
-            match std::fs::read_to_string(root.join(page)) {
+            match std::fs::read_to_string(root.join(&page)) {
                 Ok(text) if text.lines().any(|l| l.trim() == marker) => None,
                 Ok(_) => Some(finding(
-                    Path::new(page),
+                    &page,
                     format!("has no generated section `{marker}`"),
                 )),
-                Err(e) => Some(finding(Path::new(page), format!("cannot read: {e}"))),
+                Err(e) => Some(finding(&page, format!("cannot read: {e}"))),
             }
         })
         .collect()
@@ -168,7 +211,7 @@ fn regenerate_page(
     sources: &Sources,
 ) -> Result<(String, String), String> {
     let old = std::fs::read_to_string(root.join(page)).map_err(|e| format!("cannot read: {e}"))?;
-    let new = regenerate(&old, |directive| generate(root, directive, sources))?;
+    let new = regenerate(&old, |directive| generate(root, page, directive, sources))?;
     Ok((old, new))
 }
 
@@ -226,12 +269,19 @@ fn directive_of(line: &str) -> Option<&str> {
         .filter(|d| !d.is_empty())
 }
 
-/// The body for one directive.
-fn generate(root: &Path, directive: &str, sources: &Sources) -> Result<String, String> {
+/// The body for one directive on `page`; a resource or data source schema is the one of the
+/// type the page documents.
+fn generate(
+    root: &Path,
+    page: &Path,
+    directive: &str,
+    sources: &Sources,
+) -> Result<String, String> {
     match directive.split_once(' ') {
         Some(("schema", "provider")) => Ok(render::schema_section(&sources.provider.block)),
-        Some(("schema", "resource")) => Ok(render::schema_section(&sources.resource.block)),
-        Some(("schema", "data-source")) => Ok(render::schema_section(&sources.data_source.block)),
+        Some(("schema", kind @ ("resource" | "data-source"))) => sources
+            .schema_on_page(kind, page)
+            .map(|schema| render::schema_section(&schema.block)),
         Some(("function", name)) => sources
             .functions
             .iter()
@@ -331,7 +381,7 @@ mod tests {
     #[test]
     fn a_schema_change_is_detected_and_write_fixes_it() {
         let mut changed = Sources::current();
-        changed.resource.block.attributes.push(Attribute::new(
+        changed.resources[0].1.block.attributes.push(Attribute::new(
             "attribute_added_by_this_test",
             Type::map(Type::String),
             Presence::Optional,
@@ -364,7 +414,7 @@ mod tests {
     #[test]
     fn a_description_change_is_detected() {
         let mut changed = Sources::current();
-        changed.data_source.block.attributes[0].description = "Reworded.";
+        changed.data_sources[0].1.block.attributes[0].description = "Reworded.";
         let findings = check(&repo_root(), &changed);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(

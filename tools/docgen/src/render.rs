@@ -165,7 +165,7 @@ pub fn example_section(file_name: &str, contents: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use terraform_provider_alicr::provider::{config, function};
+    use terraform_provider_alicr::provider::{config, registry};
 
     #[test]
     fn attributes_are_grouped_and_typed() {
@@ -202,7 +202,11 @@ mod tests {
 
     #[test]
     fn function_signature_uses_type_constraints() {
-        let text = function_section(&function::signature());
+        let signature = registry()
+            .function_signatures()
+            .find(|f| f.name == "custom_oss_role_policy")
+            .expect("the provider has this function");
+        let text = function_section(&signature);
         assert!(
             text.contains("custom_oss_role_policy(bucket_names set(string)) string"),
             "{text}"
