@@ -59,7 +59,7 @@ test: lint docs-check
 	$(MAKE) bench-smoke
 	bash scripts/conformance.sh
 
-## bench: release build, then measure the budgets of DESIGN.md section 6 (start-up, side by side
+## bench: release build, then measure the budgets of ARCHITECTURE.md (start-up, side by side
 ## with the terraform-plugin-framework Workato provider at N=10 and 100, 50 accounts, scale
 ## against terraform_data, critical path at 100 ms latency, RAM calls, memory, binary size) and
 ## rewrite BENCHMARKS.md. The first run downloads the pinned wheel workato-terraform-provider

@@ -37,7 +37,7 @@ pub(crate) struct AssumeRoleProvider {
 
 impl AssumeRoleProvider {
     /// `client` must sign with the base credentials.
-    pub fn new(client: Client, params: AssumeRoleParams) -> Self {
+    pub(crate) fn new(client: Client, params: AssumeRoleParams) -> Self {
         AssumeRoleProvider { client, params }
     }
 }

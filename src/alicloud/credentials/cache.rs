@@ -50,7 +50,7 @@ impl<F: Fetch> fmt::Debug for CachingProvider<F> {
 
 impl<F: Fetch> CachingProvider<F> {
     /// Wraps a fetcher; nothing is fetched until the first request.
-    pub fn new(fetcher: F) -> Self {
+    pub(crate) fn new(fetcher: F) -> Self {
         CachingProvider {
             fetcher,
             state: Mutex::new(None),

@@ -1,4 +1,4 @@
-//! Where credentials and the region come from, in DESIGN.md's order: explicit provider
+//! Where credentials and the region come from, in the documented order: explicit provider
 //! configuration, then the environment, then the aliyun CLI profile file; `assume_role` on top
 //! of whichever base was found. Resolution is pure apart from reading the profile file: the
 //! environment is passed in, and nothing is fetched until a request needs credentials.

@@ -162,7 +162,7 @@ pub(crate) enum ProfileMode {
 
 impl ProfileMode {
     /// Parses a mode, ignoring case as the CLI does; an empty mode is `AK`.
-    pub fn parse(mode: &str) -> Result<ProfileMode, String> {
+    pub(crate) fn parse(mode: &str) -> Result<ProfileMode, String> {
         let known = [
             ("AK", ProfileMode::Ak),
             ("", ProfileMode::Ak),
@@ -185,7 +185,7 @@ impl ProfileMode {
 
 impl CliConfig {
     /// Parses the file's text. Errors name the file but never quote its content.
-    pub fn parse(text: &str, path: &str) -> Result<CliConfig, Error> {
+    pub(crate) fn parse(text: &str, path: &str) -> Result<CliConfig, Error> {
         serde_json::from_str(text).map_err(|e| {
             Error::Config(format!(
                 "cannot parse the aliyun CLI configuration {path} (line {}, column {}): it must be JSON like \
@@ -245,12 +245,12 @@ impl CliConfig {
     }
 
     /// The profile called `name`.
-    pub fn profile(&self, name: &str) -> Option<&CliProfile> {
+    pub(crate) fn profile(&self, name: &str) -> Option<&CliProfile> {
         self.profiles.iter().find(|p| p.name == name)
     }
 
     /// The names of every profile, for error messages.
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         self.profiles.iter().map(|p| p.name.as_str()).collect()
     }
 }
@@ -308,12 +308,12 @@ fn ini_profile(name: String, kv: &[(String, String)]) -> Result<CliProfile, Erro
 
 impl CliProfile {
     /// The profile's mode.
-    pub fn mode(&self) -> Result<ProfileMode, Error> {
+    pub(crate) fn mode(&self) -> Result<ProfileMode, Error> {
         ProfileMode::parse(&self.mode).map_err(|why| self.invalid(&why))
     }
 
     /// The access key pair, required by AK, StsToken and RamRoleArn modes.
-    pub fn access_key(&self) -> Result<(String, Secret), Error> {
+    pub(crate) fn access_key(&self) -> Result<(String, Secret), Error> {
         let secret = self.access_key_secret.clone().filter(|s| !s.is_empty());
         match (self.access_key_id.trim(), secret) {
             (id, Some(secret)) if !id.is_empty() => Ok((id.to_string(), secret)),
@@ -322,7 +322,7 @@ impl CliProfile {
     }
 
     /// The STS token, required by StsToken mode.
-    pub fn token(&self) -> Result<Secret, Error> {
+    pub(crate) fn token(&self) -> Result<Secret, Error> {
         self.sts_token
             .clone()
             .filter(|t| !t.is_empty())
@@ -330,12 +330,12 @@ impl CliProfile {
     }
 
     /// The profile's region, if set.
-    pub fn region(&self) -> Option<&str> {
+    pub(crate) fn region(&self) -> Option<&str> {
         Some(self.region_id.trim()).filter(|r| !r.is_empty())
     }
 
     /// A configuration error about this profile.
-    pub fn invalid(&self, why: &str) -> Error {
+    pub(crate) fn invalid(&self, why: &str) -> Error {
         Error::Config(format!("aliyun CLI profile {:?}: {why}", self.name))
     }
 }
