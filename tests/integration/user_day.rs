@@ -20,6 +20,8 @@ use crate::support::{provider_block, Emulator, TfDir, TfOutput};
 
 const ROLE: &str = policy::DEFAULT_ROLE_NAME;
 const POLICY: &str = policy::DEFAULT_POLICY_NAME;
+/// A system policy that someone else attaches to our role.
+const FOREIGN_POLICY: &str = "AliyunOSSReadOnlyAccess";
 const ADDRESS: &str = "alicr_custom_oss_role.r";
 /// RAM's limit on a policy document, as the diagnostics write it.
 const LIMIT_TEXT: &str = "6,144";
@@ -1070,6 +1072,45 @@ fn role_deleted_outside_with_new_buckets_converges_the_adopted_policy() {
     );
     assert_ram_converged(&emulator, &tf, ROLE, POLICY, &["images", "more-images"]);
     tf.assert_no_changes();
+}
+
+/// Found by playing the user: for a resource removed from the configuration, Terraform hands
+/// the delete the private state from before the refresh it has just made, so what an older
+/// refresh saw attached must not be enough to refuse.
+#[test]
+fn resource_removed_from_the_configuration_is_destroyed_after_a_foreign_policy_came_and_went() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, &buckets_attr(&["images"]), ""));
+    tf.apply();
+    let client = emulator.client();
+    emulator.block_on(async {
+        client
+            .attach_policy_to_role(PolicyType::System, FOREIGN_POLICY, ROLE)
+            .await
+            .expect("attach a policy outside Terraform");
+    });
+    tf.run(&[
+        "apply",
+        "-refresh-only",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ])
+    .assert_success();
+    emulator.block_on(async {
+        client
+            .detach_policy_from_role(PolicyType::System, FOREIGN_POLICY, ROLE)
+            .await
+            .expect("detach it again outside Terraform");
+    });
+    tf.write("main.tf", &provider_block(&emulator.endpoint()));
+
+    let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    out.assert_success();
+    let ram = emulator.state();
+    for kind in ["roles", "policies", "attachments"] {
+        assert_eq!(ram[kind].as_array().map(Vec::len), Some(0), "{ram:#}");
+    }
 }
 
 #[test]

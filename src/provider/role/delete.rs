@@ -16,7 +16,8 @@ use crate::provider::errors::api_error;
 /// concurrently. Anything already gone counts as done. A fresh [`AttachmentSnapshot`] (from the
 /// refresh that precedes a destroy, or a recent apply) stands in for `ListPoliciesForRole` and
 /// `ListEntitiesForPolicy`, saving a round trip; if someone attached a policy since, RAM's
-/// `DeleteRole` refuses with `DeleteConflict.Role.Policy` and the error says so.
+/// `DeleteRole` refuses with `DeleteConflict.Role.Policy` and the error says so. A refusal is
+/// never made on the snapshot alone: RAM is asked again first.
 pub(super) async fn delete(
     client: &Client,
     prior: &RoleModel,
@@ -35,10 +36,19 @@ pub(super) async fn delete(
         .as_known()
         .copied()
         .unwrap_or(false);
-    let attachments = match Attachments::of(client, &role_name, &policy_name, snapshot).await {
+    let mut attachments = match Attachments::of(client, &role_name, &policy_name, snapshot).await {
         Ok(attachments) => attachments,
         Err(diags) => return diags,
     };
+    if !force && attachments.refusal(&role_name, &policy_name).is_some() && attachments.recalled {
+        // A snapshot can predate the refresh Terraform just made: for a resource removed from
+        // the configuration, Terraform hands apply the private state from before that refresh.
+        // Refusing is rare, so look at RAM itself before refusing on what the snapshot recalls.
+        attachments = match Attachments::of(client, &role_name, &policy_name, None).await {
+            Ok(attachments) => attachments,
+            Err(diags) => return diags,
+        };
+    }
     if !force {
         if let Some(refusal) = attachments.refusal(&role_name, &policy_name) {
             return refusal;
@@ -80,6 +90,8 @@ struct Attachments {
     on_role: Option<Vec<(PolicyType, String)>>,
     /// Everything our policy is attached to, our role included.
     of_policy: Vec<Principal>,
+    /// Whether any of it came from a snapshot rather than from RAM just now.
+    recalled: bool,
 }
 
 impl Attachments {
@@ -130,6 +142,7 @@ impl Attachments {
         Ok(Attachments {
             on_role: on_role?,
             of_policy: of_policy?,
+            recalled: fresh.is_some(),
         })
     }
 
