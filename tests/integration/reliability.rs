@@ -261,8 +261,9 @@ fn emulator_killed_mid_apply_and_restarted_from_its_state_file() {
 fn interrupted_apply_records_in_flight_work_and_the_next_apply_converges() {
     const N: usize = 4;
     let emulator = Emulator::start();
-    // 3 s per call: StopProvider must arrive while the creates are still in flight.
-    emulator.faults(json!({"latency_ms": 3000}));
+    // 6 s per call: StopProvider must arrive while the creates are still in flight, and on a
+    // busy machine Terraform has taken over 3 s to pass the interrupt on.
+    emulator.faults(json!({"latency_ms": 6000}));
     let tf = TfDir::new(&many_roles(&emulator.endpoint(), N, ""));
     let child = spawn_apply(&tf, false);
     wait_for("creates to reach the emulator", 1_500, || {
