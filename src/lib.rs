@@ -20,8 +20,8 @@
 //!   - [`plugin::schema`]: schema declarations (protocol message + value type from one source).
 //!   - [`plugin::diagnostics`]: diagnostics with attribute paths.
 //! - [`provider`]: the generic gRPC handlers: type lookup, decoding, deadlines, private state.
-//!   - [`provider::registry`]: the `Resource`, `DataSource` and `Function` traits and the
-//!     registry that finds them by type name.
+//!   - [`provider::registry`](mod@provider::registry): the `Resource`, `DataSource` and
+//!     `Function` traits and the registry that finds them by type name.
 //!   - [`provider::role`]: `alicr_custom_oss_role`: `mod.rs` (schema and model), then a file
 //!     per operation: `plan`, `create`, `read`, `update`, `delete`, `import`; `lookup` (shared
 //!     with the data source) and `snapshot` (what a refresh saw attached, in private state).

@@ -1,6 +1,6 @@
 //! Typed access to decoded values: turn a schema object into Rust fields (`Tri<T>`) and back,
 //! recording a diagnostic on the attribute's path for any value of the wrong shape; and
-//! [`object_model!`], which declares each attribute of a block once.
+//! `object_model!`, which declares each attribute of a block once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -126,7 +126,7 @@ impl<T: ToValue> ToValue for Tri<T> {
 }
 
 /// A typed view of one object value (a resource's or a data source's state or configuration);
-/// [`object_model!`] implements it.
+/// `object_model!` implements it.
 pub trait ObjectModel: Clone + Send + Sync + Sized {
     fn from_value(value: &Value) -> Result<Self, Diagnostics>;
     fn to_value(&self) -> Value;

@@ -1,10 +1,11 @@
 //! The provider: the tfplugin6 service. Every call about a resource, a data source or a function
-//! is looked up by type name in the [`registry`] and handled here the same way for each: decode
-//! the values, set the deadline of the client, split apply into create, update and delete, carry
-//! private state, encode the answer.
+//! is looked up by type name in the [`registry`](mod@registry) and handled here the same way
+//! for each: decode the values, set the deadline of the client, split apply into create, update
+//! and delete, carry private state, encode the answer.
 //!
 //! # Layout
-//! - [`registry`]: the traits a resource, data source or function implements, and the registry.
+//! - [`registry`](mod@registry): the traits a resource, data source or function implements,
+//!   and the registry.
 //! - [`config`]: the provider block, and building the client from it.
 //! - [`role`]: the `alicr_custom_oss_role` resource, one file per operation.
 //! - [`data_source`]: the `alicr_custom_oss_role` data source.

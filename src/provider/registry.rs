@@ -1,9 +1,9 @@
 //! The registry: every resource, data source and function the provider serves, found by type
 //! name, so the gRPC handlers in the parent module are the same for each of them.
 //!
-//! A resource or data source implements [`Resource`] or [`DataSource`] on its own typed model;
+//! A resource or data source implements `Resource` or `DataSource` on its own typed model;
 //! the registry wraps it (schema and value type built once) behind the value-level
-//! [`AnyResource`] / [`AnyDataSource`] the handlers call. Decoding a `Value` into the model
+//! `AnyResource` / `AnyDataSource` the handlers call. Decoding a `Value` into the model
 //! and back happens here, once for every type.
 
 use std::time::Duration;

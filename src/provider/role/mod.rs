@@ -1,8 +1,8 @@
 //! The `alicr_custom_oss_role` resource, in the order of its lifecycle: this file holds its
 //! metadata, schema and typed model, and registers the operations that live beside it
-//! ([`plan`], [`create`], [`read`], [`update`], [`delete`], [`import`]). The private state those
-//! operations keep is in [`snapshot`]; the lookup of an existing role that import and the data
-//! source share is in [`lookup`].
+//! (`plan`, `create`, `read`, `update`, `delete`, `import`). The private state those
+//! operations keep is in `snapshot`; the lookup of an existing role that import and the data
+//! source share is in `lookup`.
 
 mod create;
 mod delete;
