@@ -11,7 +11,6 @@ use crate::plugin::value::Tri;
 use crate::provider::registry;
 use crate::provider::role::lookup::{lookup, lookup_failed, Attachment, Purpose};
 use crate::provider::role::{self, RoleModel};
-use crate::provider::validation;
 
 pub(crate) const TYPE_NAME: &str = "alicr_custom_oss_role";
 
@@ -80,21 +79,7 @@ impl DataSourceModel {
     /// Checks the known names; unknown ones are checked when Terraform reads the data source.
     pub(crate) fn validate(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let mut check = |name: &str, result: Result<(), String>| {
-            if let Err(rule) = result {
-                diags.error_at(
-                    AttributePath::root(name),
-                    format!("Invalid {name}"),
-                    format!("{name}: {rule}"),
-                );
-            }
-        };
-        if let Tri::Known(name) = &self.role_name {
-            check("role_name", validation::validate_role_name(name));
-        }
-        if let Tri::Known(name) = &self.policy_name {
-            check("policy_name", validation::validate_policy_name(name));
-        }
+        role::check_names(&mut diags, &self.role_name, &self.policy_name);
         diags
     }
 

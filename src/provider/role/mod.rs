@@ -114,6 +114,31 @@ impl registry::Resource for CustomOssRole {
 }
 
 /// The time limit when `timeouts` does not set one.
+/// Checks the known role and policy names, as the resource and the data source both take them.
+pub(crate) fn check_names(
+    diags: &mut Diagnostics,
+    role_name: &Tri<String>,
+    policy_name: &Tri<String>,
+) {
+    if let Tri::Known(name) = role_name {
+        report_broken_rule(diags, "role_name", validation::validate_role_name(name));
+    }
+    if let Tri::Known(name) = policy_name {
+        report_broken_rule(diags, "policy_name", validation::validate_policy_name(name));
+    }
+}
+
+/// A broken input rule as the error on its top-level attribute.
+fn report_broken_rule(diags: &mut Diagnostics, name: &str, result: Result<(), String>) {
+    if let Err(rule) = result {
+        diags.error_at(
+            AttributePath::root(name),
+            format!("Invalid {name}"),
+            format!("{name}: {rule}"),
+        );
+    }
+}
+
 fn default_timeout(operation: Operation) -> Duration {
     match operation {
         Operation::Read => DEFAULT_READ_TIMEOUT,
@@ -220,21 +245,10 @@ impl RoleModel {
                 }
             }
         }
+        check_names(&mut diags, &self.role_name, &self.policy_name);
         let mut check = |name: &str, result: Result<(), String>| {
-            if let Err(rule) = result {
-                diags.error_at(
-                    root(name),
-                    format!("Invalid {name}"),
-                    format!("{name}: {rule}"),
-                );
-            }
+            report_broken_rule(&mut diags, name, result);
         };
-        if let Tri::Known(name) = &self.role_name {
-            check("role_name", validation::validate_role_name(name));
-        }
-        if let Tri::Known(name) = &self.policy_name {
-            check("policy_name", validation::validate_policy_name(name));
-        }
         if let Tri::Known(text) = &self.description {
             check("description", validation::validate_description(text));
         }
