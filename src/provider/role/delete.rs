@@ -40,17 +40,19 @@ pub(super) async fn delete(
         Ok(attachments) => attachments,
         Err(diags) => return diags,
     };
-    if !force && attachments.refusal(&role_name, &policy_name).is_some() && attachments.recalled {
-        // A snapshot can predate the refresh Terraform just made: for a resource removed from
-        // the configuration, Terraform hands apply the private state from before that refresh.
-        // Refusing is rare, so look at RAM itself before refusing on what the snapshot recalls.
-        attachments = match Attachments::of(client, &role_name, &policy_name, None).await {
-            Ok(attachments) => attachments,
-            Err(diags) => return diags,
-        };
-    }
     if !force {
-        if let Some(refusal) = attachments.refusal(&role_name, &policy_name) {
+        let mut refusal = attachments.refusal(&role_name, &policy_name);
+        if refusal.is_some() && attachments.recalled {
+            // A snapshot can predate the refresh Terraform just made: for a resource removed
+            // from the configuration, Terraform hands apply the private state from before that
+            // refresh. Refusing is rare, so ask RAM itself before refusing on what it recalls.
+            attachments = match Attachments::of(client, &role_name, &policy_name, None).await {
+                Ok(attachments) => attachments,
+                Err(diags) => return diags,
+            };
+            refusal = attachments.refusal(&role_name, &policy_name);
+        }
+        if let Some(refusal) = refusal {
             return refusal;
         }
     }
