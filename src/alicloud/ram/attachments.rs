@@ -249,13 +249,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse<T: serde::de::DeserializeOwned>(json: &str) -> T {
-        match serde_json::from_str(json) {
-            Ok(v) => v,
-            Err(e) => panic!("parse failed: {e}"),
-        }
-    }
+    use crate::alicloud::ram::test_support::parse;
 
     #[test]
     fn list_shapes_of_attachments() {

@@ -8,6 +8,18 @@ mod policies;
 mod roles;
 mod tags;
 
+/// What the unit tests of every RAM part share.
+#[cfg(test)]
+mod test_support {
+    /// An answer RAM might send, decoded; a test that feeds a malformed one fails here.
+    pub(super) fn parse<T: serde::de::DeserializeOwned>(json: &str) -> T {
+        match serde_json::from_str(json) {
+            Ok(v) => v,
+            Err(e) => panic!("parse failed: {e}"),
+        }
+    }
+}
+
 use serde::Deserialize;
 
 use super::lenient;
