@@ -691,3 +691,66 @@ fn destroy_without_recorded_attachments_lists_them_first() {
         emulator.state()
     );
 }
+
+/// The private state after a create is the short form, and a destroy right after trusts it; so
+/// does a destroy of state whose private state is the long form earlier versions wrote (which
+/// also names our own role among the policy's principals).
+#[test]
+fn destroy_trusts_the_short_private_state_and_the_long_form_of_earlier_versions() {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
+    for earlier_version in [false, true] {
+        tf.apply();
+        let pulled = tf.run(&["state", "pull"]);
+        pulled.assert_success();
+        let mut state: Value = serde_json::from_str(&pulled.stdout).expect("state JSON");
+        let instance = &mut state["resources"][0]["instances"][0];
+        let private = engine
+            .decode(
+                instance["private"]
+                    .as_str()
+                    .expect("private state recorded"),
+            )
+            .expect("base64");
+        let seen: Value = serde_json::from_slice(&private).expect("private state is JSON");
+        let observed_at = seen["seen"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("not the short form: {seen}"));
+        assert_eq!(seen.as_object().map(|o| o.len()), Some(1), "{seen}");
+        if earlier_version {
+            let long_form = json!({"attachments": {
+                "observed_at": observed_at,
+                "ours_attached": true,
+                "others": [],
+                "policy_principals": [{"Role": ROLE}],
+            }});
+            instance["private"] = json!(engine.encode(long_form.to_string()));
+            state["serial"] = json!(state["serial"].as_u64().unwrap_or(0) + 1);
+            tf.write("edited.tfstate", &state.to_string());
+            tf.run(&["state", "push", "edited.tfstate"])
+                .assert_success();
+        }
+        let (_, calls) = emulator.count_calls(|| {
+            tf.run(&[
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-refresh=false",
+            ])
+            .assert_success();
+        });
+        assert_eq!(
+            calls.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["DeletePolicy", "DeleteRole", "DetachPolicyFromRole"],
+            "earlier version's form: {earlier_version}; {calls:?}"
+        );
+        assert!(
+            ram_is_empty(&emulator.state()),
+            "RAM not empty: {}",
+            emulator.state()
+        );
+    }
+}

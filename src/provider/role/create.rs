@@ -370,7 +370,7 @@ pub(super) async fn create(
         return Outcome {
             state: Some(state),
             diagnostics,
-            private: Some(AttachmentSnapshot::only_ours(&desired.role_name).encode()),
+            private: Some(AttachmentSnapshot::only_ours().encode()),
         };
     }
 

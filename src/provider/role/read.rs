@@ -276,9 +276,13 @@ pub(super) async fn read(
         principals: true,
     };
     let found = find(client, &role_name, &policy_name, extras).await?;
-    let mut snapshot = AttachmentSnapshot::observed(&found.attached, &policy_name);
+    let mut snapshot = AttachmentSnapshot::observed(
+        &found.attached,
+        found.principals.as_deref(),
+        &role_name,
+        &policy_name,
+    );
     snapshot.tags = found.tags.clone();
-    snapshot.policy_principals = found.principals.clone();
     if !found.is_attached(&policy_name) {
         snapshot.policy_not_attached = Some(PolicyNotAttached::observe(found.policy.as_ref()));
     }

@@ -1,6 +1,11 @@
 //! The private state of `alicr_custom_oss_role`: the role's attachments (and tags) as last
-//! observed, so that destroy and update need not list them again. Its JSON encoding is what
-//! earlier versions wrote; fields are only ever added, with defaults.
+//! observed, so that destroy and update need not list them again.
+//!
+//! Terraform keeps it in the state file beside every instance and rewrites the whole file after
+//! each instance it changes, so its size costs every apply and destroy about N² times (the
+//! findings of BENCHMARKS.md). The usual observation, only our policy on our role and on nothing
+//! else, is therefore written as `{"seen":UNIX_SECONDS}`; anything else in the JSON encoding
+//! earlier versions wrote, whose fields are only ever added, with defaults.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +41,8 @@ pub(super) struct AttachmentSnapshot {
     /// The role's and the policy's tags, when the observation read them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) tags: Option<(BTreeMap<String, String>, BTreeMap<String, String>)>,
-    /// Everything our policy was attached to (our role included), when the observation read it.
+    /// What else our policy was attached to, when the observation read it. Our own role is left
+    /// out (earlier versions kept it in the list; destroy skips it either way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) policy_principals: Option<Vec<Principal>>,
     /// What became of our policy when it was not found attached, so that apply does only what
@@ -75,6 +81,13 @@ struct PrivateState {
     attachments: AttachmentSnapshot,
 }
 
+/// The short form of the usual observation: only our policy is attached to our role, and our
+/// policy to nothing else.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OnlyOursSeen {
+    seen: i64,
+}
+
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -83,7 +96,14 @@ fn unix_now() -> i64 {
 }
 
 impl AttachmentSnapshot {
-    pub(super) fn observed(attached: &[AttachedPolicy], policy_name: &str) -> AttachmentSnapshot {
+    /// What a refresh found: the policies on the role and, when it was read, everything our
+    /// policy is attached to (`principals`, our own role among them).
+    pub(super) fn observed(
+        attached: &[AttachedPolicy],
+        principals: Option<&[Principal]>,
+        role_name: &str,
+        policy_name: &str,
+    ) -> AttachmentSnapshot {
         let is_ours = |p: &AttachedPolicy| {
             p.policy_type == PolicyType::Custom.as_str() && p.policy_name == policy_name
         };
@@ -96,21 +116,38 @@ impl AttachmentSnapshot {
                 .map(|p| (p.policy_type.clone(), p.policy_name.clone()))
                 .collect(),
             tags: None,
-            policy_principals: None,
+            policy_principals: principals.map(|principals| {
+                principals
+                    .iter()
+                    .filter(
+                        |p| !matches!(p, Principal::Role(name) if same_role_name(name, role_name)),
+                    )
+                    .cloned()
+                    .collect()
+            }),
             policy_not_attached: None,
         }
     }
 
     /// Right after a create: only our policy is attached, and only to our role.
-    pub(super) fn only_ours(role_name: &str) -> AttachmentSnapshot {
+    pub(super) fn only_ours() -> AttachmentSnapshot {
         AttachmentSnapshot {
             observed_at: unix_now(),
             ours_attached: true,
             others: Vec::new(),
             tags: None,
-            policy_principals: Some(vec![Principal::Role(role_name.to_string())]),
+            policy_principals: Some(Vec::new()),
             policy_not_attached: None,
         }
+    }
+
+    /// Whether this is the usual observation, which has a short form.
+    fn is_only_ours(&self) -> bool {
+        self.ours_attached
+            && self.others.is_empty()
+            && self.tags.is_none()
+            && self.policy_principals.as_ref().is_some_and(Vec::is_empty)
+            && self.policy_not_attached.is_none()
     }
 
     pub(super) fn is_fresh(&self) -> bool {
@@ -133,17 +170,29 @@ impl AttachmentSnapshot {
 
     /// The bytes Terraform keeps as the resource's private state.
     pub(super) fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(&PrivateState {
-            attachments: self.clone(),
-        })
-        .unwrap_or_default()
+        let encoded = if self.is_only_ours() {
+            serde_json::to_vec(&OnlyOursSeen {
+                seen: self.observed_at,
+            })
+        } else {
+            serde_json::to_vec(&PrivateState {
+                attachments: self.clone(),
+            })
+        };
+        encoded.unwrap_or_default()
     }
 
-    /// Reads private state written by [`AttachmentSnapshot::encode`]; anything else is ignored.
+    /// Reads private state written by [`AttachmentSnapshot::encode`] of this or an earlier
+    /// version; anything else is ignored.
     pub(super) fn decode(bytes: &[u8]) -> Option<AttachmentSnapshot> {
-        serde_json::from_slice::<PrivateState>(bytes)
-            .ok()
-            .map(|p| p.attachments)
+        if let Ok(full) = serde_json::from_slice::<PrivateState>(bytes) {
+            return Some(full.attachments);
+        }
+        let short = serde_json::from_slice::<OnlyOursSeen>(bytes).ok()?;
+        Some(AttachmentSnapshot {
+            observed_at: short.seen,
+            ..AttachmentSnapshot::only_ours()
+        })
     }
 }
 
@@ -165,7 +214,7 @@ mod tests {
             attached("Custom", "Ours"),
             attached("System", "AliyunOSSReadOnlyAccess"),
         ];
-        let snapshot = AttachmentSnapshot::observed(&seen, "Ours");
+        let snapshot = AttachmentSnapshot::observed(&seen, None, "Role", "Ours");
         assert!(snapshot.ours_attached);
         assert_eq!(
             snapshot.attached("Ours"),
@@ -206,9 +255,99 @@ mod tests {
         assert_eq!(snapshot.encode(), written.to_vec());
     }
 
+    /// The usual observation has a short form, because Terraform rewrites every instance's
+    /// private state after each instance it changes.
+    #[test]
+    fn only_our_policy_on_only_our_role_is_written_short() {
+        let after_create = AttachmentSnapshot {
+            observed_at: 1_700_000_000,
+            ..AttachmentSnapshot::only_ours()
+        };
+        assert_eq!(after_create.encode(), br#"{"seen":1700000000}"#.to_vec());
+        assert_eq!(
+            AttachmentSnapshot::decode(br#"{"seen":1700000000}"#),
+            Some(after_create.clone())
+        );
+
+        // A refresh that finds the same writes the same, whatever the letter case RAM used.
+        let principals = [Principal::Role("ROLE".to_string())];
+        let refreshed = AttachmentSnapshot {
+            observed_at: 1_700_000_000,
+            ..AttachmentSnapshot::observed(
+                &[attached("Custom", "Ours")],
+                Some(&principals),
+                "role",
+                "Ours",
+            )
+        };
+        assert_eq!(refreshed, after_create);
+        assert_eq!(refreshed.encode(), br#"{"seen":1700000000}"#.to_vec());
+    }
+
+    /// Anything beyond the usual keeps the full form: another policy on the role, our policy
+    /// elsewhere, tags, our policy detached, or principals not read.
+    #[test]
+    fn every_other_observation_keeps_the_full_form() {
+        let principals = [
+            Principal::Role("Role".to_string()),
+            Principal::User("alice".to_string()),
+        ];
+        let elsewhere = AttachmentSnapshot::observed(
+            &[attached("Custom", "Ours")],
+            Some(&principals),
+            "Role",
+            "Ours",
+        );
+        assert_eq!(
+            elsewhere.policy_principals,
+            Some(vec![Principal::User("alice".to_string())]),
+            "our own role is left out of the principals"
+        );
+        let other_policy = AttachmentSnapshot::observed(
+            &[
+                attached("Custom", "Ours"),
+                attached("System", "ReadOnlyAccess"),
+            ],
+            Some(&[]),
+            "Role",
+            "Ours",
+        );
+        let unread =
+            AttachmentSnapshot::observed(&[attached("Custom", "Ours")], None, "Role", "Ours");
+        let detached = AttachmentSnapshot::observed(&[], Some(&[]), "Role", "Ours");
+        let mut tagged = AttachmentSnapshot::only_ours();
+        tagged.tags = Some((BTreeMap::new(), BTreeMap::new()));
+        for snapshot in [elsewhere, other_policy, unread, detached, tagged] {
+            let bytes = snapshot.encode();
+            assert!(
+                bytes.starts_with(br#"{"attachments":"#),
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+            assert_eq!(AttachmentSnapshot::decode(&bytes), Some(snapshot));
+        }
+    }
+
+    /// What versions before the short form wrote after a create keeps decoding; its list of
+    /// principals names our own role, which destroy skips.
+    #[test]
+    fn the_long_form_of_only_ours_from_earlier_versions_still_decodes() {
+        let written = br#"{"attachments":{"observed_at":1700000000,"ours_attached":true,"others":[],"policy_principals":[{"Role":"bench-role"}]}}"#;
+        let decoded = AttachmentSnapshot::decode(written).expect("decodes");
+        assert!(decoded.ours_attached);
+        assert_eq!(
+            decoded.attached("Ours"),
+            vec![(PolicyType::Custom, "Ours".to_string())]
+        );
+        assert_eq!(
+            decoded.policy_principals,
+            Some(vec![Principal::Role("bench-role".to_string())])
+        );
+    }
+
     #[test]
     fn old_snapshots_are_not_trusted() {
-        let mut snapshot = AttachmentSnapshot::only_ours("Role");
+        let mut snapshot = AttachmentSnapshot::only_ours();
         assert!(snapshot.is_fresh());
         snapshot.observed_at -= SNAPSHOT_TRUSTED_FOR_SECS + 1;
         assert!(!snapshot.is_fresh());
