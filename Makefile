@@ -76,11 +76,13 @@ bench-smoke:
 	$(CARGO) build --workspace --bins
 	$(CARGO) run --quiet -p alicr-bench -- --smoke --out target/bench-smoke/BENCHMARKS.md
 
-## lint: formatting, clippy with warnings as errors, and no unused dependency in any Cargo.toml
+## lint: formatting, clippy with warnings as errors, rustdoc with warnings as errors (broken
+## intra-doc links), and no unused dependency in any Cargo.toml
 ## (cargo-machete, installed pinned from crates.io on first use: scripts/unused-deps.sh).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --document-private-items --quiet
 	bash scripts/unused-deps.sh
 
 fmt:

@@ -9,7 +9,7 @@
 //! - `example PATH`: the example file at `PATH` (relative to the repository root), which the
 //!   integration tests format-check and validate with real `terraform`.
 //!
-//! [`write`] regenerates those sections (`make docs`); [`check`] reports every page whose
+//! [`write()`] regenerates those sections (`make docs`); [`check`] reports every page whose
 //! committed text differs from what would be generated (`make docs-check`, part of `make test`).
 //!
 //! # Layout
@@ -137,7 +137,7 @@ pub fn write(root: &Path, sources: &Sources) -> Result<Vec<PathBuf>, Vec<Finding
     }
 }
 
-/// Every page whose text differs from what [`write`] would produce, and every required
+/// Every page whose text differs from what [`write()`] would produce, and every required
 /// section that is missing. Empty means the docs are current.
 pub fn check(root: &Path, sources: &Sources) -> Vec<Finding> {
     let mut findings = missing_sections(root, sources);
