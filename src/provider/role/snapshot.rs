@@ -2,8 +2,8 @@
 //! observed, so that destroy and update need not list them again.
 //!
 //! Terraform keeps it in the state file beside every instance and rewrites the whole file after
-//! each instance it changes, so its size costs every apply and destroy about N² times (the
-//! findings of BENCHMARKS.md). The usual observation, only our policy on our role and on nothing
+//! each instance it changes, so every byte of it is paid about N times over in an apply or a
+//! destroy of N instances (the findings of BENCHMARKS.md). The usual observation, only our policy on our role and on nothing
 //! else, is therefore written as `{"seen":UNIX_SECONDS}`; anything else in the JSON encoding
 //! earlier versions wrote, whose fields are only ever added, with defaults.
 
