@@ -71,8 +71,44 @@ pub async fn run_plugin() -> Result<(), LaunchError> {
 
     ignore_interrupts();
     let shutdown = CancellationToken::new();
+    shut_down_when_terraform_is_gone(shutdown.clone());
     serve_until_shutdown(listener, tls_config, shutdown, true).await
 }
+
+/// How often the plugin checks that Terraform, its parent, is still there.
+#[cfg(unix)]
+const PARENT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Terraform ends its plugins with `Shutdown`. When it dies without doing so (SIGKILL, a crash,
+/// a cancelled CI job), nothing else would ever end this process, since it ignores SIGINT; so it
+/// watches its parent, and once it has been adopted by another process it shuts down as
+/// `Shutdown` would.
+#[cfg(unix)]
+fn shut_down_when_terraform_is_gone(shutdown: CancellationToken) {
+    let terraform = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut checks = tokio::time::interval(PARENT_CHECK_INTERVAL);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = checks.tick() => {}
+            }
+            if std::os::unix::process::parent_id() != terraform {
+                tracing::warn!(
+                    terraform_pid = terraform,
+                    "Terraform exited without stopping the provider: shutting down"
+                );
+                shutdown.cancel();
+                return;
+            }
+        }
+    });
+}
+
+/// Windows does not re-parent a process whose parent died, so there is no such sign to watch for;
+/// a plugin orphaned there still lingers (noted in CHANGELOG.md).
+#[cfg(not(unix))]
+fn shut_down_when_terraform_is_gone(_shutdown: CancellationToken) {}
 
 /// A Ctrl-C in a terminal reaches Terraform and every plugin it started (one process group).
 /// Terraform answers it with StopProvider and then Shutdown; dying on the signal itself would

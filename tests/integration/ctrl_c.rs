@@ -47,3 +47,75 @@ fn ctrl_c_to_the_process_group_mid_apply_orphans_nothing() {
         .assert_success();
     assert_converged(&emulator.state(), &tf, &declared_roles(N));
 }
+
+/// Terraform killed outright (SIGKILL, a crash, a cancelled CI job) never sends `Shutdown`, and
+/// the provider ignores SIGINT; it must notice that Terraform is gone and exit instead of
+/// lingering.
+#[test]
+fn terraform_killed_mid_apply_leaves_no_provider_running() {
+    let emulator = Emulator::start();
+    emulator.faults(json!({"latency_ms": 3000}));
+    let tf = TfDir::new(&many_roles(&emulator.endpoint(), 2, ""));
+    let child = spawn_apply(&tf, true);
+    let terraform = child.id();
+    wait_for("creates to reach the emulator", 1_500, || {
+        let calls = emulator.calls();
+        (calls["by_action"]["CreateRole"].as_u64().unwrap_or(0) >= 1).then_some(())
+    });
+    let providers = children_named(terraform, "terraform-provi");
+    assert!(
+        !providers.is_empty(),
+        "no provider process under terraform {terraform}"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-s", "KILL", &terraform.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    finish(child);
+    // Generous: the provider checks on its parent every second, then lets calls in flight
+    // (3 s of emulator latency) finish for up to 2 s.
+    wait_for("the orphaned providers to exit", 1_500, || {
+        providers.iter().all(|pid| !is_running(*pid)).then_some(())
+    });
+}
+
+/// The processes whose parent is `parent` and whose name starts with `name` (as `/proc` truncates
+/// it to 15 bytes).
+fn children_named(parent: u32, name: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Some((comm, _, ppid)) = proc_stat(pid) else {
+            continue;
+        };
+        if ppid == parent && comm.starts_with(name) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Whether `pid` is alive: present in `/proc` and not a zombie waiting to be reaped.
+fn is_running(pid: u32) -> bool {
+    proc_stat(pid).is_some_and(|(_, state, _)| state != 'Z' && state != 'X')
+}
+
+/// (command name, state, parent pid) from `/proc/PID/stat`.
+fn proc_stat(pid: u32) -> Option<(String, char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name is in parentheses and may itself contain spaces or parentheses.
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat.get(open + 1..close)?.to_string();
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some((comm, state, ppid))
+}
