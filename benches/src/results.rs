@@ -70,7 +70,7 @@ impl LifecycleOp {
             LifecycleOp::Create => "terraform apply",
             LifecycleOp::Refresh => "terraform plan (no changes)",
             LifecycleOp::UpdateBuckets => "terraform apply -refresh=false (bucket swapped)",
-            LifecycleOp::Destroy => "terraform destroy -refresh=false",
+            LifecycleOp::Destroy => "terraform destroy, its refresh subtracted",
         }
     }
 }
@@ -255,11 +255,30 @@ pub struct LatencyResult {
 }
 
 impl LatencyResult {
-    /// `(median(t_L) − median(t_0)) / L`: the operation's sequential round trips to RAM.
+    /// The operation's sequential round trips to RAM: `(median(t_L) − median(t_0)) / L` of its
+    /// command, less the refresh's for a destroy (the provider trusts only the attachments its
+    /// own command's refresh saw, so destroy is measured after one).
     pub fn round_trips(&self, op: LifecycleOp) -> Option<f64> {
+        let trips = self.command_round_trips(op)?;
+        match op {
+            LifecycleOp::Destroy => Some(trips - self.command_round_trips(LifecycleOp::Refresh)?),
+            _ => Some(trips),
+        }
+    }
+
+    fn command_round_trips(&self, op: LifecycleOp) -> Option<f64> {
         let loaded = self.at_latency[op.index()].median()?;
         let unloaded = self.at_zero[op.index()].median()?;
         (self.latency_ms > 0).then(|| (loaded - unloaded) * 1000.0 / self.latency_ms as f64)
+    }
+
+    /// The operation's own RAM calls: for a destroy, its command's less the refresh's.
+    pub fn own_calls(&self, op: LifecycleOp) -> CallCounts {
+        let calls = &self.calls[op.index()];
+        match op {
+            LifecycleOp::Destroy => calls.since(&self.calls[LifecycleOp::Refresh.index()]),
+            _ => calls.clone(),
+        }
     }
 }
 
@@ -308,5 +327,40 @@ mod tests {
         let trips = result.round_trips(LifecycleOp::Create).unwrap();
         assert!((trips - 2.0).abs() < 1e-9, "{trips}");
         assert_eq!(result.round_trips(LifecycleOp::Destroy), None);
+    }
+
+    #[test]
+    fn a_destroy_is_counted_without_its_refresh() {
+        let mut result = LatencyResult {
+            latency_ms: 100,
+            ..Default::default()
+        };
+        result.at_zero[LifecycleOp::Refresh.index()].push(0.4);
+        result.at_latency[LifecycleOp::Refresh.index()].push(0.5);
+        result.at_zero[LifecycleOp::Destroy.index()].push(0.5);
+        result.at_latency[LifecycleOp::Destroy.index()].push(0.8);
+        let trips = result.round_trips(LifecycleOp::Destroy).unwrap();
+        assert!((trips - 2.0).abs() < 1e-9, "{trips}");
+
+        let counts = |pairs: &[(&str, u64)]| {
+            CallCounts(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+        };
+        result.calls[LifecycleOp::Refresh.index()] =
+            counts(&[("GetRole", 1), ("ListPoliciesForRole", 1)]);
+        result.calls[LifecycleOp::Destroy.index()] = counts(&[
+            ("GetRole", 1),
+            ("ListPoliciesForRole", 1),
+            ("DetachPolicyFromRole", 1),
+            ("DeleteRole", 1),
+        ]);
+        assert_eq!(
+            result.own_calls(LifecycleOp::Destroy),
+            counts(&[("DeleteRole", 1), ("DetachPolicyFromRole", 1)])
+        );
+        assert_eq!(
+            result.own_calls(LifecycleOp::Refresh).total(),
+            2,
+            "other operations keep their command's calls"
+        );
     }
 }

@@ -226,14 +226,10 @@ impl Bench<'_> {
                 "-var",
                 &second,
             ],
-            LifecycleOp::Destroy => vec![
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-refresh=false",
-                "-var",
-                &second,
-            ],
+            // With its refresh: destroy trusts only the attachments its own command saw.
+            LifecycleOp::Destroy => {
+                vec!["destroy", "-auto-approve", "-input=false", "-var", &second]
+            }
         };
         let mut args = args;
         args.push("-no-color");

@@ -6,6 +6,7 @@ pub mod handshake;
 pub mod proto;
 pub mod schema;
 pub mod server;
+pub(crate) mod terraform_command;
 pub mod tls;
 pub mod typed;
 pub mod value;

@@ -116,21 +116,18 @@ fn create_matches_ram_then_plans_no_changes_and_destroy_empties_ram() {
     );
 
     let (_, destroy_calls) = emulator.count_calls(|| {
-        tf.run(&[
-            "destroy",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-refresh=false",
-        ])
-        .assert_success();
+        tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+            .assert_success();
     });
-    // The attachments recorded by the create stand in for ListPoliciesForRole: two round trips.
+    // The attachments seen by the destroy's own refresh stand in for listing them again: the
+    // refresh's 4 calls, then two round trips.
     assert_eq!(
         destroy_calls.values().sum::<u64>(),
-        3,
-        "destroy should take DetachPolicyFromRole, DeletePolicy, DeleteRole: {destroy_calls:?}"
+        7,
+        "destroy should take the refresh's 4 calls, then DetachPolicyFromRole, DeletePolicy, \
+         DeleteRole: {destroy_calls:?}"
     );
+    assert_eq!(destroy_calls.get("ListPoliciesForRole"), Some(&1));
     assert!(
         ram_is_empty(&emulator.state()),
         "RAM not empty: {}",
@@ -692,60 +689,55 @@ fn destroy_without_recorded_attachments_lists_them_first() {
     );
 }
 
-/// The private state after a create is the short form, and a destroy right after trusts it; so
-/// does a destroy of state whose private state is the long form earlier versions wrote (which
-/// also names our own role among the policy's principals).
+/// The private state after a create is the short form. A destroy trusts only what its own
+/// command observed: after `-refresh=false` it lists the attachments again (what the apply left
+/// may be out of date), after its own refresh it does not.
 #[test]
-fn destroy_trusts_the_short_private_state_and_the_long_form_of_earlier_versions() {
+fn destroy_trusts_only_the_attachments_its_own_command_observed() {
     use base64::Engine as _;
     let engine = base64::engine::general_purpose::STANDARD;
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
-    for earlier_version in [false, true] {
+    for refresh in [false, true] {
         tf.apply();
         let pulled = tf.run(&["state", "pull"]);
         pulled.assert_success();
-        let mut state: Value = serde_json::from_str(&pulled.stdout).expect("state JSON");
-        let instance = &mut state["resources"][0]["instances"][0];
+        let state: Value = serde_json::from_str(&pulled.stdout).expect("state JSON");
         let private = engine
             .decode(
-                instance["private"]
+                state["resources"][0]["instances"][0]["private"]
                     .as_str()
                     .expect("private state recorded"),
             )
             .expect("base64");
         let seen: Value = serde_json::from_slice(&private).expect("private state is JSON");
-        let observed_at = seen["seen"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("not the short form: {seen}"));
+        assert!(seen["seen"].is_i64(), "not the short form: {seen}");
         assert_eq!(seen.as_object().map(|o| o.len()), Some(1), "{seen}");
-        if earlier_version {
-            let long_form = json!({"attachments": {
-                "observed_at": observed_at,
-                "ours_attached": true,
-                "others": [],
-                "policy_principals": [{"Role": ROLE}],
-            }});
-            instance["private"] = json!(engine.encode(long_form.to_string()));
-            state["serial"] = json!(state["serial"].as_u64().unwrap_or(0) + 1);
-            tf.write("edited.tfstate", &state.to_string());
-            tf.run(&["state", "push", "edited.tfstate"])
-                .assert_success();
+
+        let mut args = vec!["destroy", "-auto-approve", "-input=false", "-no-color"];
+        if !refresh {
+            args.push("-refresh=false");
+            // Observations are recorded to the second, and one made in the second a command
+            // started counts as its own; a user's next command comes later than that.
+            std::thread::sleep(std::time::Duration::from_millis(1_100));
         }
         let (_, calls) = emulator.count_calls(|| {
-            tf.run(&[
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-refresh=false",
-            ])
-            .assert_success();
+            tf.run(&args).assert_success();
         });
+        let listed = (
+            calls.get("ListPoliciesForRole").copied(),
+            calls.get("ListEntitiesForPolicy").copied(),
+        );
+        assert_eq!(listed, (Some(1), Some(1)), "refresh: {refresh}; {calls:?}");
+        let deletes = ["DeletePolicy", "DeleteRole", "DetachPolicyFromRole"];
+        for delete in deletes {
+            assert_eq!(calls.get(delete), Some(&1), "refresh: {refresh}; {calls:?}");
+        }
+        let expected_total = if refresh { 7 } else { 5 };
         assert_eq!(
-            calls.keys().map(String::as_str).collect::<Vec<_>>(),
-            ["DeletePolicy", "DeleteRole", "DetachPolicyFromRole"],
-            "earlier version's form: {earlier_version}; {calls:?}"
+            calls.values().sum::<u64>(),
+            expected_total,
+            "refresh: {refresh}; {calls:?}"
         );
         assert!(
             ram_is_empty(&emulator.state()),

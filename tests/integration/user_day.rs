@@ -1113,6 +1113,72 @@ fn resource_removed_from_the_configuration_is_destroyed_after_a_foreign_policy_c
     }
 }
 
+/// A policy attached in the console after the last apply, then the resource removed from the
+/// configuration: Terraform 1.11 hands that delete the private state of the last apply, which
+/// says only our policy is attached. Destroy must still refuse before changing anything.
+#[test]
+fn resource_removed_from_the_configuration_is_not_destroyed_while_a_foreign_policy_is_attached() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, &buckets_attr(&["images"]), ""));
+    tf.apply();
+    attach_foreign_policy(&emulator);
+    let before = emulator.state();
+    tf.write("main.tf", &provider_block(&emulator.endpoint()));
+    let_a_second_pass();
+
+    let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert!(!out.success, "{}", out.all());
+    assert!(out.all().contains(FOREIGN_POLICY), "{}", out.all());
+    assert_eq!(
+        emulator.state(),
+        before,
+        "destroy changed RAM before refusing"
+    );
+}
+
+/// The same outside change, then `terraform destroy -refresh=false`: what the apply recorded is
+/// not trusted, so destroy looks and refuses before changing anything.
+#[test]
+fn destroy_without_refresh_refuses_a_policy_attached_since_the_apply() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, &buckets_attr(&["images"]), ""));
+    tf.apply();
+    attach_foreign_policy(&emulator);
+    let before = emulator.state();
+    let_a_second_pass();
+
+    let out = tf.run(&[
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-refresh=false",
+    ]);
+    assert!(!out.success, "{}", out.all());
+    assert!(out.all().contains(FOREIGN_POLICY), "{}", out.all());
+    assert_eq!(
+        emulator.state(),
+        before,
+        "destroy changed RAM before refusing"
+    );
+}
+
+/// The provider records its observations to the second and trusts one made in the second its
+/// Terraform command started; a user's next command comes later than that.
+fn let_a_second_pass() {
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+}
+
+fn attach_foreign_policy(emulator: &Emulator) {
+    let client = emulator.client();
+    emulator.block_on(async {
+        client
+            .attach_policy_to_role(PolicyType::System, FOREIGN_POLICY, ROLE)
+            .await
+            .expect("attach a policy outside Terraform");
+    });
+}
+
 #[test]
 fn policy_deleted_outside_is_recreated_and_attached() {
     let emulator = Emulator::start();

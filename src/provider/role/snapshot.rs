@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::alicloud::ram::{AttachedPolicy, GetPolicyResponse, PolicyType, Principal};
+use crate::plugin::terraform_command;
 use crate::policy;
 
 /// RAM's role names are case-insensitive (policy names are not).
@@ -150,9 +151,25 @@ impl AttachmentSnapshot {
             && self.policy_not_attached.is_none()
     }
 
+    /// Whether the observation may stand in for listing the attachments again: only what this
+    /// Terraform command observed (its own refresh), and only if recent. What an earlier command
+    /// left in the state may be out of date, and Terraform 1.11 hands exactly that to the delete
+    /// of a resource removed from the configuration. Where the command's start cannot be read
+    /// (other systems than Linux), nothing is trusted and destroy lists again. Observations are
+    /// recorded to the second, so one made less than a second before the command started still
+    /// counts as its own.
     pub(super) fn is_fresh(&self) -> bool {
-        let age = unix_now() - self.observed_at;
+        self.is_fresh_at(unix_now(), terraform_command::started_at_ms())
+    }
+
+    fn is_fresh_at(&self, now: i64, command_started_ms: Option<i64>) -> bool {
+        let Some(command_started_ms) = command_started_ms else {
+            return false;
+        };
+        let age = now - self.observed_at;
+        let observed_second_ends_ms = self.observed_at.saturating_add(1).saturating_mul(1000);
         (-60..=SNAPSHOT_TRUSTED_FOR_SECS).contains(&age)
+            && observed_second_ends_ms > command_started_ms
     }
 
     pub(super) fn attached(&self, policy_name: &str) -> Vec<(PolicyType, String)> {
@@ -342,6 +359,29 @@ mod tests {
         assert_eq!(
             decoded.policy_principals,
             Some(vec![Principal::Role("bench-role".to_string())])
+        );
+    }
+
+    /// An observation left in the state by an earlier Terraform command is not trusted, however
+    /// recent: the next command must look again.
+    #[test]
+    fn only_what_this_terraform_command_observed_is_trusted() {
+        let now = 1_700_000_000;
+        let seen_at = |observed_at| AttachmentSnapshot {
+            observed_at,
+            ..AttachmentSnapshot::only_ours()
+        };
+        let command_started = Some((now - 30) * 1000 + 400);
+        assert!(seen_at(now - 5).is_fresh_at(now, command_started));
+        assert!(
+            seen_at(now - 30).is_fresh_at(now, command_started),
+            "seen in the second the command started"
+        );
+        assert!(!seen_at(now - 31).is_fresh_at(now, command_started));
+        assert!(!seen_at(now - 40).is_fresh_at(now, command_started));
+        assert!(
+            !seen_at(now - 5).is_fresh_at(now, None),
+            "nothing is trusted where the command's start is unknown"
         );
     }
 
