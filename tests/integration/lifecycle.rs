@@ -549,6 +549,43 @@ fn import_block_with_generated_config_then_plan_has_no_changes() {
     tf.assert_no_changes();
 }
 
+/// A refresh whose `ListEntitiesForPolicy` says our policy does not exist while `GetPolicy` found
+/// it (RAM's answers crossing a change) must not record "attached to nothing": the destroy that
+/// follows looks again and refuses to strip our policy from a role it does not manage.
+#[test]
+fn a_refresh_that_could_not_list_the_policys_principals_is_not_trusted_by_destroy() {
+    let emulator = Emulator::start();
+    let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
+    tf.apply();
+    let client = emulator.client();
+    emulator.block_on(async {
+        client
+            .create_role(&CreateRoleRequest {
+                role_name: "SomeoneElsesRole".into(),
+                assume_role_policy_document: policy::render_trust_policy(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        client
+            .attach_policy_to_role(PolicyType::Custom, POLICY, "SomeoneElsesRole")
+            .await
+            .unwrap();
+    });
+    let before = emulator.state();
+    emulator.faults(json!({"fail": [
+        {"action": "ListEntitiesForPolicy", "code": "EntityNotExist.Policy", "count": 1}
+    ]}));
+    let out = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    out.assert_failure();
+    assert!(out.all().contains("SomeoneElsesRole"), "{}", out.all());
+    assert_eq!(
+        emulator.state(),
+        before,
+        "a refused destroy must change nothing"
+    );
+}
+
 #[test]
 fn existing_role_is_refused_with_the_import_hint_and_nothing_left_behind() {
     let emulator = Emulator::start();

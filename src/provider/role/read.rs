@@ -185,6 +185,7 @@ pub(super) async fn find(
         );
         Ok::<_, Error>(Some((role_tags?, policy_tags?)))
     };
+    // `Some(None)`: RAM says the policy does not exist.
     let principals = async {
         if !extras.principals {
             return Ok(None);
@@ -193,8 +194,8 @@ pub(super) async fn find(
             .list_entities_for_policy(PolicyType::Custom, policy_name)
             .await
         {
-            Ok(response) => Ok(Some(response.principals())),
-            Err(error) if error.is_not_found() => Ok(Some(Vec::new())),
+            Ok(response) => Ok(Some(Some(response.principals()))),
+            Err(error) if error.is_not_found() => Ok(Some(None)),
             Err(error) => Err(error),
         }
     };
@@ -247,6 +248,14 @@ pub(super) async fn find(
             &error,
         )
     })?;
+    let principals = match principals {
+        None => None,
+        Some(Some(found)) => Some(found),
+        // A policy that does not exist is attached to nothing. If `GetPolicy` found it all the
+        // same, the two answers disagree (it was created or deleted meanwhile), and what it is
+        // attached to is not known: destroy must look again rather than trust "nothing".
+        Some(None) => policy.is_none().then(Vec::new),
+    };
     Ok(Found {
         role,
         policy,
