@@ -398,10 +398,11 @@ fn round_trip_row(latency: &LatencyResult, op: LifecycleOp) -> Row {
             "(t_L − t_0)/L with t_0 = {} ms, t_L = {} ms{}",
             median_text(&latency.at_zero[op.index()], 1000.0, 0),
             median_text(&latency.at_latency[op.index()], 1000.0, 0),
-            if op == LifecycleOp::Destroy {
-                ", less the refresh's (L − 0)/L"
-            } else {
-                ""
+            match latency.round_trips(LifecycleOp::Refresh) {
+                Some(refresh) if op == LifecycleOp::Destroy => {
+                    format!(" for the whole command, less its refresh's {refresh:.2} L")
+                }
+                _ => String::new(),
             }
         ),
         budget: format!("≤ {budget} L + constant"),
