@@ -70,6 +70,8 @@ pub async fn run_plugin() -> Result<(), LaunchError> {
     tracing::info!(%addr, tls = tls_config.is_some(), "plugin serving");
 
     ignore_interrupts();
+    // Read while the parent is surely still the Terraform command that started us.
+    let _ = crate::plugin::terraform_command::started_at_ms();
     let shutdown = CancellationToken::new();
     shut_down_when_terraform_is_gone(shutdown.clone());
     serve_until_shutdown(listener, tls_config, shutdown, true).await

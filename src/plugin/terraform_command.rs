@@ -9,7 +9,9 @@
 use std::sync::OnceLock;
 
 /// Unix milliseconds at which the `terraform` process that started this plugin began; `None`
-/// where that cannot be read (anything but Linux, or `/proc` unreadable).
+/// where that cannot be read (anything but Linux, or `/proc` unreadable). Read once, at the
+/// first call, which `launch` makes at start-up. In `--debug` mode the parent is the
+/// developer's shell, so every observation of the session counts as the command's own.
 pub(crate) fn started_at_ms() -> Option<i64> {
     static STARTED_AT: OnceLock<Option<i64>> = OnceLock::new();
     *STARTED_AT.get_or_init(parent_started_at_ms)
