@@ -71,7 +71,7 @@ pub async fn run_plugin() -> Result<(), LaunchError> {
 
     ignore_interrupts();
     // Read while the parent is surely still the Terraform command that started us.
-    let _ = crate::plugin::terraform_command::started_at_ms();
+    let _ = crate::plugin::terraform_command::id();
     let shutdown = CancellationToken::new();
     shut_down_when_terraform_is_gone(shutdown.clone());
     serve_until_shutdown(listener, tls_config, shutdown, true).await

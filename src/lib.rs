@@ -19,7 +19,7 @@
 //!     each attribute once (schema, field, conversions, plan modifiers).
 //!   - [`plugin::schema`]: schema declarations (protocol message + value type from one source).
 //!   - [`plugin::diagnostics`]: diagnostics with attribute paths.
-//!   - `plugin::terraform_command`: when the Terraform command that started the plugin began.
+//!   - `plugin::terraform_command`: which Terraform command started the plugin.
 //! - [`provider`]: the generic gRPC handlers: type lookup, decoding, deadlines, private state.
 //!   - [`provider::registry`](mod@provider::registry): the `Resource`, `DataSource` and
 //!     `Function` traits and the registry that finds them by type name.

@@ -4,7 +4,8 @@
 //! Terraform keeps it in the state file beside every instance and rewrites the whole file after
 //! each instance it changes, so every byte of it is paid about N times over in an apply or a
 //! destroy of N instances (the findings of BENCHMARKS.md). The usual observation, only our policy on our role and on nothing
-//! else, is therefore written as `{"seen":UNIX_SECONDS}`; anything else in the JSON encoding
+//! else, is therefore written as `{"seen":UNIX_SECONDS,"by":"PID-TICKS"}` (the observing
+//! Terraform command); anything else in the JSON encoding
 //! earlier versions wrote, whose fields are only ever added, with defaults.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::alicloud::ram::{AttachedPolicy, GetPolicyResponse, PolicyType, Principal};
 use crate::plugin::terraform_command;
 use crate::policy;
+
+/// The Terraform command making an observation now.
+fn this_command() -> Option<String> {
+    terraform_command::id().map(str::to_owned)
+}
 
 /// RAM's role names are case-insensitive (policy names are not).
 pub(super) fn same_role_name(a: &str, b: &str) -> bool {
@@ -50,6 +56,10 @@ pub(super) struct AttachmentSnapshot {
     /// is needed to bring it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) policy_not_attached: Option<PolicyNotAttached>,
+    /// The Terraform command that made the observation (`terraform_command::id`); earlier
+    /// versions did not record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seen_by: Option<String>,
 }
 
 /// Our policy, seen not attached to the role.
@@ -87,6 +97,8 @@ struct PrivateState {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct OnlyOursSeen {
     seen: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<String>,
 }
 
 fn unix_now() -> i64 {
@@ -127,6 +139,7 @@ impl AttachmentSnapshot {
                     .collect()
             }),
             policy_not_attached: None,
+            seen_by: this_command(),
         }
     }
 
@@ -139,6 +152,7 @@ impl AttachmentSnapshot {
             tags: None,
             policy_principals: Some(Vec::new()),
             policy_not_attached: None,
+            seen_by: this_command(),
         }
     }
 
@@ -154,22 +168,17 @@ impl AttachmentSnapshot {
     /// Whether the observation may stand in for listing the attachments again: only what this
     /// Terraform command observed (its own refresh), and only if recent. What an earlier command
     /// left in the state may be out of date, and Terraform 1.11 hands exactly that to the delete
-    /// of a resource removed from the configuration. Where the command's start cannot be read
-    /// (other systems than Linux), nothing is trusted and destroy lists again. Observations are
-    /// recorded to the second, so one made less than a second before the command started still
-    /// counts as its own.
+    /// of a resource removed from the configuration. Where the command cannot be identified
+    /// (other systems than Linux), nothing is trusted and destroy lists again.
     pub(super) fn is_fresh(&self) -> bool {
-        self.is_fresh_at(unix_now(), terraform_command::started_at_ms())
+        self.is_fresh_in(unix_now(), terraform_command::id())
     }
 
-    fn is_fresh_at(&self, now: i64, command_started_ms: Option<i64>) -> bool {
-        let Some(command_started_ms) = command_started_ms else {
-            return false;
-        };
+    fn is_fresh_in(&self, now: i64, command: Option<&str>) -> bool {
         let age = now - self.observed_at;
-        let observed_second_ends_ms = self.observed_at.saturating_add(1).saturating_mul(1000);
         (-60..=SNAPSHOT_TRUSTED_FOR_SECS).contains(&age)
-            && observed_second_ends_ms > command_started_ms
+            && command.is_some()
+            && self.seen_by.as_deref() == command
     }
 
     pub(super) fn attached(&self, policy_name: &str) -> Vec<(PolicyType, String)> {
@@ -190,6 +199,7 @@ impl AttachmentSnapshot {
         let encoded = if self.is_only_ours() {
             serde_json::to_vec(&OnlyOursSeen {
                 seen: self.observed_at,
+                by: self.seen_by.clone(),
             })
         } else {
             serde_json::to_vec(&PrivateState {
@@ -208,6 +218,7 @@ impl AttachmentSnapshot {
         let short = serde_json::from_slice::<OnlyOursSeen>(bytes).ok()?;
         Some(AttachmentSnapshot {
             observed_at: short.seen,
+            seen_by: short.by,
             ..AttachmentSnapshot::only_ours()
         })
     }
@@ -267,6 +278,7 @@ mod tests {
             policy_not_attached: Some(PolicyNotAttached::Detached {
                 buckets: Some(BTreeSet::from(["bucket-a".to_string()])),
             }),
+            seen_by: None,
         };
         assert_eq!(AttachmentSnapshot::decode(written), Some(snapshot.clone()));
         assert_eq!(snapshot.encode(), written.to_vec());
@@ -278,18 +290,29 @@ mod tests {
     fn only_our_policy_on_only_our_role_is_written_short() {
         let after_create = AttachmentSnapshot {
             observed_at: 1_700_000_000,
+            seen_by: Some("4242-123456".to_string()),
             ..AttachmentSnapshot::only_ours()
         };
-        assert_eq!(after_create.encode(), br#"{"seen":1700000000}"#.to_vec());
+        let short = br#"{"seen":1700000000,"by":"4242-123456"}"#;
+        assert_eq!(after_create.encode(), short.to_vec());
         assert_eq!(
-            AttachmentSnapshot::decode(br#"{"seen":1700000000}"#),
+            AttachmentSnapshot::decode(short),
             Some(after_create.clone())
+        );
+        let unattributed = br#"{"seen":1700000000}"#;
+        assert_eq!(
+            AttachmentSnapshot::decode(unattributed),
+            Some(AttachmentSnapshot {
+                seen_by: None,
+                ..after_create.clone()
+            })
         );
 
         // A refresh that finds the same writes the same, whatever the letter case RAM used.
         let principals = [Principal::Role("ROLE".to_string())];
         let refreshed = AttachmentSnapshot {
             observed_at: 1_700_000_000,
+            seen_by: Some("4242-123456".to_string()),
             ..AttachmentSnapshot::observed(
                 &[attached("Custom", "Ours")],
                 Some(&principals),
@@ -298,7 +321,7 @@ mod tests {
             )
         };
         assert_eq!(refreshed, after_create);
-        assert_eq!(refreshed.encode(), br#"{"seen":1700000000}"#.to_vec());
+        assert_eq!(refreshed.encode(), short.to_vec());
     }
 
     /// Anything beyond the usual keeps the full form: another policy on the role, our policy
@@ -367,21 +390,24 @@ mod tests {
     #[test]
     fn only_what_this_terraform_command_observed_is_trusted() {
         let now = 1_700_000_000;
-        let seen_at = |observed_at| AttachmentSnapshot {
-            observed_at,
+        let seen_by = |command: Option<&str>| AttachmentSnapshot {
+            observed_at: now - 5,
+            seen_by: command.map(str::to_string),
             ..AttachmentSnapshot::only_ours()
         };
-        let command_started = Some((now - 30) * 1000 + 400);
-        assert!(seen_at(now - 5).is_fresh_at(now, command_started));
+        let this = Some("4242-123456");
+        assert!(seen_by(this).is_fresh_in(now, this));
         assert!(
-            seen_at(now - 30).is_fresh_at(now, command_started),
-            "seen in the second the command started"
+            !seen_by(Some("4242-123400")).is_fresh_in(now, this),
+            "another command, even one a moment earlier with the same process id"
         );
-        assert!(!seen_at(now - 31).is_fresh_at(now, command_started));
-        assert!(!seen_at(now - 40).is_fresh_at(now, command_started));
         assert!(
-            !seen_at(now - 5).is_fresh_at(now, None),
-            "nothing is trusted where the command's start is unknown"
+            !seen_by(None).is_fresh_in(now, this),
+            "an observation that does not say who made it"
+        );
+        assert!(
+            !seen_by(None).is_fresh_in(now, None),
+            "nothing is trusted where the command cannot be identified"
         );
     }
 
