@@ -3,10 +3,10 @@
 //!
 //! Terraform keeps it in the state file beside every instance and rewrites the whole file after
 //! each instance it changes, so every byte of it is paid about N times over in an apply or a
-//! destroy of N instances (the findings of BENCHMARKS.md). The usual observation, only our policy on our role and on nothing
-//! else, is therefore written as `{"seen":UNIX_SECONDS,"by":"PID-TICKS"}` (the observing
-//! Terraform command); anything else in the JSON encoding
-//! earlier versions wrote, whose fields are only ever added, with defaults.
+//! destroy of N instances (the findings of BENCHMARKS.md). The usual observation, only our
+//! policy on our role and on nothing else, is therefore written as
+//! `{"seen":UNIX_SECONDS,"by":"PID-TICKS"}` (the observing Terraform command); anything else in
+//! the JSON encoding earlier versions wrote, whose fields are only ever added, with defaults.
 
 use std::collections::{BTreeMap, BTreeSet};
 
