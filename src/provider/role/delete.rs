@@ -2,7 +2,7 @@
 //! everything and delete the policy and the role.
 
 use super::create::ignore_not_found;
-use super::snapshot::{policy_type_of, same_role_name, AttachmentSnapshot};
+use super::snapshot::{is_our_role, policy_type_of, AttachmentSnapshot};
 use super::RoleModel;
 use crate::alicloud::ram::{PolicyType, Principal};
 use crate::alicloud::Client;
@@ -161,7 +161,7 @@ impl Attachments {
     fn other_principals(&self, role_name: &str) -> Vec<&Principal> {
         self.of_policy
             .iter()
-            .filter(|p| !matches!(p, Principal::Role(name) if same_role_name(name, role_name)))
+            .filter(|p| !is_our_role(p, role_name))
             .collect()
     }
 

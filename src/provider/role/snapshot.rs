@@ -24,6 +24,11 @@ pub(super) fn same_role_name(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// Whether a principal our policy is attached to is our own role.
+pub(super) fn is_our_role(principal: &Principal, role_name: &str) -> bool {
+    matches!(principal, Principal::Role(name) if same_role_name(name, role_name))
+}
+
 pub(super) fn policy_type_of(wire: &str) -> PolicyType {
     if wire == PolicyType::System.as_str() {
         PolicyType::System
@@ -132,9 +137,7 @@ impl AttachmentSnapshot {
             policy_principals: principals.map(|principals| {
                 principals
                     .iter()
-                    .filter(
-                        |p| !matches!(p, Principal::Role(name) if same_role_name(name, role_name)),
-                    )
+                    .filter(|p| !is_our_role(p, role_name))
                     .cloned()
                     .collect()
             }),
