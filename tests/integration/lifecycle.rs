@@ -411,21 +411,10 @@ fn destroy_never_strips_our_policy_from_principals_it_does_not_manage() {
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
     tf.apply();
-    let client = emulator.client();
     // Outside Terraform, someone gives another role our policy (and one of its own).
+    give_another_role_our_policy(&emulator);
+    let client = emulator.client();
     emulator.block_on(async {
-        client
-            .create_role(&CreateRoleRequest {
-                role_name: "SomeoneElsesRole".into(),
-                assume_role_policy_document: policy::render_trust_policy(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        client
-            .attach_policy_to_role(PolicyType::Custom, POLICY, "SomeoneElsesRole")
-            .await
-            .unwrap();
         client
             .attach_policy_to_role(
                 PolicyType::System,
@@ -557,6 +546,23 @@ fn a_refresh_that_could_not_list_the_policys_principals_is_not_trusted_by_destro
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets(&["images"])));
     tf.apply();
+    give_another_role_our_policy(&emulator);
+    let before = emulator.state();
+    emulator.faults(json!({"fail": [
+        {"action": "ListEntitiesForPolicy", "code": "EntityNotExist.Policy", "count": 1}
+    ]}));
+    let out = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    out.assert_failure();
+    assert!(out.all().contains("SomeoneElsesRole"), "{}", out.all());
+    assert_eq!(
+        emulator.state(),
+        before,
+        "a refused destroy must change nothing"
+    );
+}
+
+/// Outside Terraform, someone creates `SomeoneElsesRole` and attaches our policy to it.
+fn give_another_role_our_policy(emulator: &Emulator) {
     let client = emulator.client();
     emulator.block_on(async {
         client
@@ -572,18 +578,6 @@ fn a_refresh_that_could_not_list_the_policys_principals_is_not_trusted_by_destro
             .await
             .unwrap();
     });
-    let before = emulator.state();
-    emulator.faults(json!({"fail": [
-        {"action": "ListEntitiesForPolicy", "code": "EntityNotExist.Policy", "count": 1}
-    ]}));
-    let out = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
-    out.assert_failure();
-    assert!(out.all().contains("SomeoneElsesRole"), "{}", out.all());
-    assert_eq!(
-        emulator.state(),
-        before,
-        "a refused destroy must change nothing"
-    );
 }
 
 #[test]
