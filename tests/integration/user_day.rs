@@ -1082,13 +1082,7 @@ fn resource_removed_from_the_configuration_is_destroyed_after_a_foreign_policy_c
     let emulator = Emulator::start();
     let tf = TfDir::new(&config(&emulator, &buckets_attr(&["images"]), ""));
     tf.apply();
-    let client = emulator.client();
-    emulator.block_on(async {
-        client
-            .attach_policy_to_role(PolicyType::System, FOREIGN_POLICY, ROLE)
-            .await
-            .expect("attach a policy outside Terraform");
-    });
+    attach_foreign_policy(&emulator);
     tf.run(&[
         "apply",
         "-refresh-only",
@@ -1097,6 +1091,7 @@ fn resource_removed_from_the_configuration_is_destroyed_after_a_foreign_policy_c
         "-no-color",
     ])
     .assert_success();
+    let client = emulator.client();
     emulator.block_on(async {
         client
             .detach_policy_from_role(PolicyType::System, FOREIGN_POLICY, ROLE)
@@ -1126,13 +1121,7 @@ fn resource_removed_from_the_configuration_is_not_destroyed_while_a_foreign_poli
     tf.write("main.tf", &provider_block(&emulator.endpoint()));
 
     let out = tf.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    assert!(!out.success, "{}", out.all());
-    assert!(out.all().contains(FOREIGN_POLICY), "{}", out.all());
-    assert_eq!(
-        emulator.state(),
-        before,
-        "destroy changed RAM before refusing"
-    );
+    assert_refused_naming_the_foreign_policy(&out, &emulator, &before);
 }
 
 /// The same outside change, then `terraform destroy -refresh=false`: what the apply recorded is
@@ -1154,10 +1143,15 @@ fn destroy_without_refresh_refuses_a_policy_attached_since_the_apply() {
         "-no-color",
         "-refresh=false",
     ]);
+    assert_refused_naming_the_foreign_policy(&out, &emulator, &before);
+}
+
+/// Destroy refused, named the policy Terraform does not manage, and changed nothing in RAM.
+fn assert_refused_naming_the_foreign_policy(out: &TfOutput, emulator: &Emulator, before: &Value) {
     assert!(!out.success, "{}", out.all());
     assert!(out.all().contains(FOREIGN_POLICY), "{}", out.all());
     assert_eq!(
-        emulator.state(),
+        &emulator.state(),
         before,
         "destroy changed RAM before refusing"
     );
