@@ -8,7 +8,7 @@ use crate::convergence::{
     assert_converged, compare, declared_roles, finish, interrupt, many_roles, spawn_apply,
     terraform_roles, wait_for,
 };
-use crate::support::{Emulator, TfDir};
+use crate::support::{Emulator, ProcStat, TfDir};
 
 #[test]
 fn ctrl_c_to_the_process_group_mid_apply_orphans_nothing() {
@@ -92,30 +92,18 @@ fn children_named(parent: u32, name: &str) -> Vec<u32> {
         else {
             continue;
         };
-        let Some((comm, _, ppid)) = proc_stat(pid) else {
+        let Some(stat) = ProcStat::read(pid) else {
             continue;
         };
-        if ppid == parent && comm.starts_with(name) {
+        if stat.field::<u32>(4) == Some(parent) && stat.name.starts_with(name) {
             found.push(pid);
         }
     }
     found
 }
 
-/// Whether `pid` is alive: present in `/proc` and not a zombie waiting to be reaped.
+/// Whether `pid` is alive: present in `/proc` and not a zombie waiting to be reaped (field 3,
+/// the state, is neither `Z` nor `X`).
 fn is_running(pid: u32) -> bool {
-    proc_stat(pid).is_some_and(|(_, state, _)| state != 'Z' && state != 'X')
-}
-
-/// (command name, state, parent pid) from `/proc/PID/stat`.
-fn proc_stat(pid: u32) -> Option<(String, char, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The name is in parentheses and may itself contain spaces or parentheses.
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let comm = stat.get(open + 1..close)?.to_string();
-    let mut rest = stat.get(close + 1..)?.split_whitespace();
-    let state = rest.next()?.chars().next()?;
-    let ppid = rest.next()?.parse().ok()?;
-    Some((comm, state, ppid))
+    ProcStat::read(pid).is_some_and(|stat| !matches!(stat.field::<char>(3), Some('Z' | 'X')))
 }

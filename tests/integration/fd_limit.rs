@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::support::provider_binary;
+use crate::support::{provider_binary, ProcStat};
 
 /// How long the provider is kept at its limit while CPU and log bytes are measured.
 const WINDOW: Duration = Duration::from_secs(3);
@@ -140,13 +140,8 @@ fn start_limited(limit: u32, client_cert_pem: Option<&str>) -> LimitedPlugin {
 /// User plus system CPU time of a process, from `/proc/PID/stat` (fields 14 and 15, in clock
 /// ticks of USER_HZ, which Linux fixes at 100 for this interface).
 fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis don't.
-    let after_name = &stat[stat.rfind(')').expect("stat has a command name") + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // after_name starts at field 3 (state), so utime (14) and stime (15) are at 11 and 12.
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let stat = ProcStat::read(pid).expect("read /proc/PID/stat");
+    let ticks = stat.field::<u64>(14).expect("utime") + stat.field::<u64>(15).expect("stime");
     Duration::from_millis(ticks * 10)
 }
 

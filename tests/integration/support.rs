@@ -318,3 +318,33 @@ impl Drop for Emulator {
         }
     }
 }
+
+/// A process's `/proc/PID/stat`: its command name (truncated by the kernel to 15 bytes) and the
+/// fields after it, from field 3 (state) on; `None` once the process is gone.
+pub struct ProcStat {
+    pub name: String,
+    /// `fields[0]` is field 3 of proc(5), so field N is `fields[N - 3]`.
+    pub fields: Vec<String>,
+}
+
+impl ProcStat {
+    pub fn read(pid: u32) -> Option<ProcStat> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The name is in parentheses and may itself contain spaces or parentheses.
+        let open = stat.find('(')?;
+        let close = stat.rfind(')')?;
+        Some(ProcStat {
+            name: stat.get(open + 1..close)?.to_string(),
+            fields: stat
+                .get(close + 1..)?
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+        })
+    }
+
+    /// Field N of proc(5), parsed.
+    pub fn field<T: std::str::FromStr>(&self, n: usize) -> Option<T> {
+        self.fields.get(n.checked_sub(3)?)?.parse().ok()
+    }
+}
